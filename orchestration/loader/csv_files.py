@@ -1,0 +1,53 @@
+"""Loading one daily-export or catalog CSV file into its raw table, rejecting rows that fail their types."""
+
+from pathlib import Path
+
+import duckdb
+
+from orchestration.loader.csv_sources import CsvSource, rejection_reason_sql, typed_columns_sql
+from orchestration.loader.ledger import FileOutcome, LandingFile
+
+
+class CsvLayoutError(Exception):
+    """The file's header lacks columns the source needs: no row of it can be trusted."""
+
+
+def _quoted(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def _read_rows(con: duckdb.DuckDBPyConnection, source: CsvSource, file: LandingFile) -> None:
+    con.execute(
+        "create or replace temp view csv_rows as "
+        "select row_number() over () + 1 as line_number, * "
+        f"from read_csv('{_quoted(file.absolute)}', header = true, all_varchar = true, null_padding = true)"
+    )
+    header = {row[0] for row in con.execute("describe csv_rows").fetchall()}
+    missing = [c.name for c in source.columns if c.name not in header]
+    if missing:
+        raise CsvLayoutError(f"{file.path}: header lacks column(s) {', '.join(missing)} required for {source.table}")
+
+
+def load_csv_file(con: duckdb.DuckDBPyConnection, source: CsvSource, file: LandingFile, load_id: int) -> FileOutcome:
+    _read_rows(con, source, file)
+    reason, column = rejection_reason_sql(source.columns)
+    row_text = "concat_ws(',', " + ", ".join(f'coalesce("{c.name}", \'\')' for c in source.columns) + ")"
+    con.execute(
+        f"create or replace temp table judged_rows as "
+        f"select line_number, {reason} as reason, {column} as column_name, {row_text} as raw_text, "
+        f"{typed_columns_sql(source.columns)} from csv_rows"
+    )
+    names = ", ".join(f'"{c.name}"' for c in source.columns)
+    params = {"load_id": load_id, "path": file.path}
+    loaded = con.execute(
+        f"insert into raw.{source.table} select {names}, $load_id, $path, line_number "
+        "from judged_rows where reason is null order by line_number",
+        params,
+    ).fetchone()[0]
+    rejected = con.execute(
+        "insert into raw.rejected_rows "
+        f"select $load_id, '{source.table}', $path, line_number, reason, column_name, raw_text, now() "
+        "from judged_rows where reason is not null order by line_number",
+        params,
+    ).fetchone()[0]
+    return FileOutcome(rows=loaded + rejected, loaded=loaded, duplicates=0, rejected=rejected)

@@ -1,0 +1,122 @@
+"""The daily exports and catalog files (CONTRACT section 3): their columns, types and value rules."""
+
+from dataclasses import dataclass
+
+MONEY = "decimal(18, 4)"
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    sql_type: str = "varchar"
+    required: bool = True
+    non_negative: bool = False
+
+
+@dataclass(frozen=True)
+class CsvSource:
+    """One landing folder whose CSV files append to one raw table."""
+
+    table: str
+    folder: str
+    pattern: str
+    columns: tuple[Column, ...]
+
+
+def _count(name: str) -> Column:
+    return Column(name, "bigint", non_negative=True)
+
+
+CSV_SOURCES: dict[str, CsvSource] = {
+    source.table: source
+    for source in (
+        CsvSource(
+            "products", "catalog", "products*.csv",
+            (
+                Column("product_id"), Column("name"), Column("category"), Column("brand", required=False),
+                Column("price", MONEY, non_negative=True), Column("currency"),
+                Column("unit_cost", MONEY, required=False, non_negative=True),
+            ),
+        ),
+        CsvSource(
+            "videos", "catalog", "videos*.csv",
+            (
+                Column("video_id"), Column("title"), Column("host"), Column("format"),
+                Column("length_s", "integer", non_negative=True), Column("published_at", "timestamptz"),
+                Column("production_cost", MONEY, required=False, non_negative=True),
+                Column("currency", required=False),
+            ),
+        ),
+        CsvSource(
+            "hotspots", "catalog", "hotspots*.csv",
+            (
+                Column("video_id"), Column("hotspot_id"), Column("product_id"),
+                Column("start_s", "double", non_negative=True), Column("end_s", "double", non_negative=True),
+                Column("segment", required=False),
+            ),
+        ),
+        CsvSource(
+            "inventory", "inventory", "*.csv",
+            (Column("snapshot_date", "date"), Column("product_id"), _count("units_on_hand")),
+        ),
+        CsvSource(
+            "ad_spend", "ad_spend", "*.csv",
+            (
+                Column("date", "date"), Column("platform"), Column("campaign"),
+                Column("spend", MONEY, non_negative=True), Column("currency"),
+                _count("impressions"), _count("clicks"),
+            ),
+        ),
+        CsvSource(
+            "social", "social", "*.csv",
+            (
+                Column("date", "date"), Column("platform"), Column("account"), Column("post_id", required=False),
+                Column("post_type", required=False), _count("impressions"), _count("reach"), _count("likes"),
+                _count("comments"), _count("shares"), _count("saves"), _count("link_clicks"),
+                _count("video_views"), _count("followers"),
+            ),
+        ),
+        CsvSource(
+            "fx_rates", "fx_rates", "*.csv",
+            (Column("date", "date"), Column("currency"), Column("rate_to_reporting", "double", non_negative=True)),
+        ),
+    )
+}
+
+
+def _value(column: Column) -> str:
+    return f"nullif(trim(\"{column.name}\"), '')"
+
+
+def rejection_reason_sql(columns: tuple[Column, ...]) -> tuple[str, str]:
+    """(reason, column_name) CASE expressions over an all-varchar row: the first broken rule wins."""
+    rules: list[tuple[str, str, str]] = []
+    for column in columns:
+        if column.required:
+            rules.append((f"{_value(column)} is null", "missing_value", column.name))
+    for column in columns:
+        if column.sql_type != "varchar":
+            rules.append(
+                (f"{_value(column)} is not null and try_cast({_value(column)} as {column.sql_type}) is null",
+                 "invalid_value", column.name)
+            )
+    for column in columns:
+        if column.non_negative:
+            rules.append((f"try_cast({_value(column)} as {column.sql_type}) < 0", "negative_value", column.name))
+    reason = "case " + " ".join(f"when {cond} then '{r}'" for cond, r, _ in rules) + " end"
+    column = "case " + " ".join(f"when {cond} then '{c}'" for cond, _, c in rules) + " end"
+    return reason, column
+
+
+def typed_columns_sql(columns: tuple[Column, ...]) -> str:
+    return ",\n    ".join(f"try_cast({_value(c)} as {c.sql_type}) as \"{c.name}\"" for c in columns)
+
+
+def table_ddl(source: CsvSource) -> str:
+    columns = ",\n    ".join(f'"{c.name}" {c.sql_type}' for c in source.columns)
+    return f"""create table if not exists raw.{source.table} (
+    {columns},
+    load_id bigint not null,
+    source_file varchar not null,
+    source_line bigint not null
+)"""

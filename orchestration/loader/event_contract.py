@@ -1,0 +1,118 @@
+"""The tracking-event contract, version 1 (CONTRACT section 4), as data the validator compiles to SQL."""
+
+from dataclasses import dataclass
+from enum import Enum
+
+MAX_LINE_BYTES = 64 * 1024
+MAX_ID_CHARS = 128
+MAX_TEXT_CHARS = 512
+FUTURE_TOLERANCE_HOURS = 24
+
+
+class Kind(Enum):
+    """What a property must be; each kind maps to a type check and, for some, a value rule."""
+
+    ID = "id"  # string, at most MAX_ID_CHARS
+    TEXT = "text"  # string, at most MAX_TEXT_CHARS
+    MONEY = "money"  # number >= 0
+    QUANTITY = "quantity"  # integer >= 1
+    STEP = "step"  # integer >= 1
+    PERCENT = "percent"  # one of 25, 50, 75, 100
+    SECONDS = "seconds"  # number
+    COUNT = "count"  # integer
+    ITEMS = "items"  # list of {product_id, price, quantity}
+    SIGN_UP_METHOD = "sign_up_method"  # popup, form, checkout, social
+    CONTACT = "contact"  # e-mail or phone: hashed at load
+
+
+@dataclass(frozen=True)
+class Prop:
+    name: str
+    kind: Kind
+    required: bool = True
+
+
+def _optional(name: str, kind: Kind) -> Prop:
+    return Prop(name, kind, required=False)
+
+
+_CART_LINE = (
+    Prop("product_id", Kind.ID),
+    Prop("price", Kind.MONEY),
+    Prop("quantity", Kind.QUANTITY),
+    _optional("currency", Kind.ID),
+    _optional("cart_id", Kind.ID),
+    _optional("video_id", Kind.ID),
+    _optional("hotspot_id", Kind.ID),
+    _optional("position_s", Kind.SECONDS),
+)
+_VIDEO_PLAY = (Prop("video_id", Kind.ID), _optional("position_s", Kind.SECONDS))
+_HOTSPOT = (
+    Prop("video_id", Kind.ID),
+    Prop("hotspot_id", Kind.ID),
+    Prop("product_id", Kind.ID),
+    _optional("position_s", Kind.SECONDS),
+)
+
+EVENT_PROPERTIES: dict[str, tuple[Prop, ...]] = {
+    "page_view": (),
+    "view_item_list": (Prop("list_id", Kind.ID), _optional("category", Kind.TEXT)),
+    "view_item": (
+        Prop("product_id", Kind.ID),
+        Prop("price", Kind.MONEY),
+        _optional("currency", Kind.ID),
+        _optional("video_id", Kind.ID),
+    ),
+    "search": (Prop("query", Kind.TEXT), _optional("results_count", Kind.COUNT)),
+    "add_to_cart": _CART_LINE,
+    "buy_now": _CART_LINE,
+    "remove_from_cart": (Prop("product_id", Kind.ID), Prop("quantity", Kind.QUANTITY), _optional("cart_id", Kind.ID)),
+    "add_to_wishlist": (
+        Prop("product_id", Kind.ID),
+        _optional("video_id", Kind.ID),
+        _optional("hotspot_id", Kind.ID),
+    ),
+    "begin_checkout": (Prop("value", Kind.MONEY), _optional("currency", Kind.ID), _optional("cart_id", Kind.ID)),
+    "checkout_step": (Prop("step", Kind.STEP), _optional("step_name", Kind.TEXT)),
+    "purchase": (
+        Prop("order_id", Kind.ID),
+        Prop("revenue", Kind.MONEY),
+        Prop("currency", Kind.ID),
+        Prop("items", Kind.ITEMS),
+        _optional("tax", Kind.MONEY),
+        _optional("shipping", Kind.MONEY),
+        _optional("discount", Kind.MONEY),
+        _optional("coupon", Kind.TEXT),
+    ),
+    "refund": (
+        Prop("order_id", Kind.ID),
+        Prop("amount", Kind.MONEY),
+        Prop("currency", Kind.ID),
+        _optional("items", Kind.ITEMS),
+    ),
+    "sign_up": (
+        Prop("method", Kind.SIGN_UP_METHOD),
+        _optional("email", Kind.CONTACT),
+        _optional("phone", Kind.CONTACT),
+    ),
+    "video_start": _VIDEO_PLAY,
+    "video_complete": _VIDEO_PLAY,
+    "video_progress": (Prop("video_id", Kind.ID), Prop("percent", Kind.PERCENT), _optional("position_s", Kind.SECONDS)),
+    "hotspot_impression": _HOTSPOT,
+    "hotspot_click": _HOTSPOT,
+}
+
+EVENT_NAMES: tuple[str, ...] = tuple(EVENT_PROPERTIES)
+
+# Top-level fields: (name, required, JSON kind). Strings are ids bounded by MAX_ID_CHARS.
+TOP_LEVEL_STRINGS_REQUIRED = ("event_id", "event_name", "anonymous_id", "occurred_at")
+TOP_LEVEL_OBJECTS = ("page", "campaign", "context", "properties")
+
+
+def property_names() -> list[str]:
+    """Every property name the contract types, in a stable order."""
+    seen: dict[str, None] = {}
+    for props in EVENT_PROPERTIES.values():
+        for prop in props:
+            seen.setdefault(prop.name, None)
+    return list(seen)

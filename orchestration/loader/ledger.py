@@ -1,0 +1,124 @@
+"""The load ledger: which landing file was loaded, with which content, and what became of its rows."""
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+RAW_SCHEMA_DDL = (
+    "create schema if not exists raw",
+    """create table if not exists raw.load_ledger (
+        load_id bigint primary key,
+        source varchar not null,
+        path varchar not null unique,
+        sha256 varchar not null,
+        bytes bigint not null,
+        rows bigint not null,
+        loaded bigint not null,
+        duplicates bigint not null,
+        rejected bigint not null,
+        loaded_at timestamptz not null
+    )""",
+    """create table if not exists raw.events (
+        event_id varchar not null,
+        event_name varchar not null,
+        occurred_at timestamptz not null,
+        sent_at timestamptz,
+        anonymous_id varchar not null,
+        user_id varchar,
+        page json,
+        campaign json,
+        context json,
+        properties json,
+        load_id bigint not null,
+        source_file varchar not null,
+        source_line bigint not null,
+        loaded_at timestamptz not null
+    )""",
+    """create table if not exists raw.rejected_events (
+        load_id bigint not null,
+        source_file varchar not null,
+        line_number bigint not null,
+        reason varchar not null,
+        raw_text varchar,
+        rejected_at timestamptz not null
+    )""",
+    """create table if not exists raw.rejected_rows (
+        load_id bigint not null,
+        source varchar not null,
+        source_file varchar not null,
+        line_number bigint not null,
+        reason varchar not null,
+        column_name varchar,
+        raw_text varchar,
+        rejected_at timestamptz not null
+    )""",
+)
+
+
+class ChangedFileError(Exception):
+    """A landed file changed after it was loaded: files are immutable once landed."""
+
+    def __init__(self, path: str, loaded_sha256: str, current_sha256: str):
+        super().__init__(
+            f"{path} changed after it was loaded (sha256 {loaded_sha256[:12]}… now {current_sha256[:12]}…); "
+            "landed files are immutable: land the new content under a new file name"
+        )
+        self.path = path
+
+
+@dataclass(frozen=True)
+class LandingFile:
+    source: str
+    path: str  # relative to the landing zone, posix: the ledger key
+    absolute: Path
+    sha256: str
+    bytes: int
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    rows: int
+    loaded: int
+    duplicates: int
+    rejected: int
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def landing_file(landing: Path, source: str, absolute: Path) -> LandingFile:
+    return LandingFile(
+        source=source,
+        path=absolute.relative_to(landing).as_posix(),
+        absolute=absolute,
+        sha256=file_sha256(absolute),
+        bytes=absolute.stat().st_size,
+    )
+
+
+def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
+    for ddl in RAW_SCHEMA_DDL:
+        con.execute(ddl)
+
+
+def loaded_hashes(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    return dict(con.execute("select path, sha256 from raw.load_ledger").fetchall())
+
+
+def next_load_id(con: duckdb.DuckDBPyConnection) -> int:
+    return con.execute("select coalesce(max(load_id), 0) + 1 from raw.load_ledger").fetchone()[0]
+
+
+def record_load(con: duckdb.DuckDBPyConnection, load_id: int, file: LandingFile, outcome: FileOutcome) -> None:
+    con.execute(
+        "insert into raw.load_ledger values (?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
+        [load_id, file.source, file.path, file.sha256, file.bytes,
+         outcome.rows, outcome.loaded, outcome.duplicates, outcome.rejected],
+    )

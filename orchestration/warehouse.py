@@ -1,0 +1,31 @@
+"""Opening the DuckDB warehouse file the way every writer of ours must."""
+
+import os
+from pathlib import Path
+
+import duckdb
+
+DEFAULT_MEMORY_LIMIT = "2GB"
+
+
+def memory_limit() -> str:
+    return os.environ.get("FUNNELHOUSE_DUCKDB_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT)
+
+
+def spill_directory(db_path: Path) -> Path:
+    return db_path.parent / f"{db_path.stem}.spill"
+
+
+def connect(db_path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """A connection capped in memory that spills to disk beside the warehouse instead of dying.
+
+    Insertion order is preserved on purpose: line numbers of landing files come from scan order.
+    """
+    if not read_only:
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(db_path), read_only=read_only)
+    con.execute(f"set memory_limit = '{memory_limit()}'")
+    con.execute(f"set temp_directory = '{spill_directory(db_path)}'")
+    con.execute("set preserve_insertion_order = true")
+    con.execute("set timezone = 'UTC'")
+    return con

@@ -1,0 +1,36 @@
+"""The dbt project as Dagster assets: every model, seed and snapshot, with dbt tests as asset checks."""
+
+from collections.abc import Mapping
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+
+from orchestration.assets.dbt_project import DBT_PROJECT, ensure_manifest
+from orchestration.assets.landing import raw_table_key
+from orchestration.resources import WarehouseResource
+
+
+class FunnelhouseTranslator(DagsterDbtTranslator):
+    """Models are keyed schema/name and grouped by layer; sources map onto the loader's raw assets."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            return raw_table_key(dbt_resource_props["name"])
+        return dg.AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        return dbt_resource_props["schema"]
+
+
+class DbtBuildConfig(dg.Config):
+    full_refresh: bool = False
+
+
+@dbt_assets(manifest=ensure_manifest(), project=DBT_PROJECT, dagster_dbt_translator=FunnelhouseTranslator())
+def funnelhouse_dbt_models(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, config: DbtBuildConfig
+):
+    warehouse.export_for_dbt()
+    args = ["build", "--full-refresh"] if config.full_refresh else ["build"]
+    yield from dbt.cli(args, context=context).stream()

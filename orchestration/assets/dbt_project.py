@@ -1,0 +1,37 @@
+"""The dbt project as dagster-dbt sees it, with its manifest kept current by code, not by hand."""
+
+import sys
+from pathlib import Path
+
+from dagster_dbt import DbtCliResource, DbtProject
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+SEEDS_DIR = REPO_ROOT / "seeds"
+
+DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+
+
+def venv_dbt_executable() -> str:
+    """The dbt installed beside this Python: dagster-dbt would otherwise look on PATH and miss an inactive venv."""
+    return str(Path(sys.executable).parent / "dbt")
+
+
+def _newest_source_mtime() -> float:
+    target = DBT_PROJECT_DIR / "target"
+    files = [
+        path
+        for folder in (DBT_PROJECT_DIR, SEEDS_DIR)
+        for path in folder.rglob("*")
+        if path.is_file() and target not in path.parents and "logs" not in path.parts
+    ]
+    return max(path.stat().st_mtime for path in files)
+
+
+def ensure_manifest() -> Path:
+    """Parse the project when manifest.json is missing or older than any model, macro, test or seed."""
+    manifest = DBT_PROJECT.manifest_path
+    if not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime():
+        dbt = DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=venv_dbt_executable())
+        dbt.cli(["parse", "--quiet"], target_path=DBT_PROJECT.target_path).wait()
+    return manifest

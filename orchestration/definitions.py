@@ -1,0 +1,28 @@
+"""The one Definitions object of Funnelhouse: assets, checks, job, schedule, sensor and resources."""
+
+import dagster as dg
+
+from orchestration.assets.dbt import funnelhouse_dbt_models
+from orchestration.assets.landing import LANDING_ASSETS
+from orchestration.jobs import funnelhouse_job
+from orchestration.loggers import progress_logger
+from orchestration.resources import build_resources
+from orchestration.schedules import hourly_schedule
+from orchestration.sensors import new_landing_files_sensor
+from orchestration.settings import Settings
+
+
+def build_definitions(settings: Settings) -> dg.Definitions:
+    return dg.Definitions(
+        assets=[*LANDING_ASSETS, funnelhouse_dbt_models],
+        jobs=[funnelhouse_job],
+        schedules=[hourly_schedule],
+        sensors=[new_landing_files_sensor],
+        resources=build_resources(settings),
+        executor=dg.in_process_executor,
+        loggers={"progress": progress_logger},
+    )
+
+
+# What `dagster dev` loads through workspace.yaml; the CLI builds its own from its arguments.
+defs = build_definitions(Settings.from_env())

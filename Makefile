@@ -1,0 +1,50 @@
+# Funnelhouse: `make run` and `make test` work on a fresh clone with only python3.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV := $(BIN)/uv
+LANDING ?= data/landing
+# Runs started by `make run` are kept here and show in `make dev`.
+DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+
+.PHONY: install run test lint format bench dev clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check uv
+
+# Installs exactly the versions in uv.lock (test tools included), and the project itself.
+$(VENV)/.installed: pyproject.toml uv.lock | $(BIN)/python
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --extra test --python $(BIN)/python
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	@if [ ! -d "$${FUNNELHOUSE_LANDING:-$(LANDING)}" ]; then \
+		echo "No landing zone at $${FUNNELHOUSE_LANDING:-$(LANDING)}: generating the demo shop"; \
+		$(BIN)/funnelhouse generate --out "$${FUNNELHOUSE_LANDING:-$(LANDING)}"; \
+	fi
+	DAGSTER_HOME=$(DAGSTER_HOME) $(BIN)/funnelhouse run
+
+test: install
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check orchestration tests
+	$(BIN)/ruff format --check orchestration tests
+	cd dbt_project && ../$(BIN)/sqlfluff lint models
+
+format: install
+	$(BIN)/ruff check --fix orchestration tests
+	$(BIN)/ruff format orchestration tests
+
+bench: install
+	$(BIN)/python -m orchestration.bench
+
+dev: install
+	DAGSTER_HOME=$(DAGSTER_HOME) $(BIN)/dagster dev -w workspace.yaml
+
+clean:
+	rm -rf data dbt_project/target dbt_project/logs .dagster_home

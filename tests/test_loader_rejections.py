@@ -1,0 +1,89 @@
+"""Every rejection reason of the contract, one hand-written file each: the bad line is kept with its reason."""
+
+import gzip
+import json
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.loader.reasons import EVENT_REJECTION_REASONS
+from tests.conftest import event, load, query, write_lines
+
+FIXTURES = Path(__file__).parent / "fixtures" / "rejections"
+
+
+def test_every_reason_code_has_a_fixture_file():
+    assert {path.stem for path in FIXTURES.glob("*.jsonl")} == set(EVENT_REJECTION_REASONS)
+
+
+@pytest.mark.parametrize("reason", sorted(EVENT_REJECTION_REASONS))
+def test_bad_line_is_rejected_with_its_reason_and_the_good_line_loads(reason, landing, db):
+    (landing / "events").mkdir()
+    shutil.copy(FIXTURES / f"{reason}.jsonl", landing / "events" / f"{reason}.jsonl")
+
+    report = load(landing, db)["events"]
+
+    assert (report.loaded, report.rejected, report.duplicates) == (1, 1, 0)
+    assert query(db, "select source_file, line_number, reason from raw.rejected_events") == [
+        (f"events/{reason}.jsonl", 2, reason)
+    ]
+    assert query(db, "select event_id from raw.events") == [("ok-1",)]
+
+
+def _jsonl(lines: list[dict]) -> bytes:
+    return "".join(json.dumps(line) + "\n" for line in lines).encode()
+
+
+def test_gzipped_and_parquet_files_meet_the_same_rules(landing, db, tmp_path):
+    def day(prefix: str) -> list[dict]:
+        bad_quantity = {"product_id": "p1", "price": 5, "quantity": 0}
+        return [event(f"{prefix}1"), event(f"{prefix}2", "add_to_cart", properties=bad_quantity)]
+
+    write_lines(landing, "events/day1/web.jsonl", day("plain"))
+    (landing / "events/day2").mkdir(parents=True)
+    with gzip.open(landing / "events/day2/web.jsonl.gz", "wb") as gz:
+        gz.write(_jsonl(day("gz")))
+    staging_file = tmp_path / "app.jsonl"
+    staging_file.write_bytes(_jsonl(day("pq")))
+    (landing / "events/day3").mkdir(parents=True)
+    with duckdb.connect() as con:
+        columns = "{event_id: 'varchar', event_name: 'varchar', occurred_at: 'varchar', anonymous_id: 'varchar', "
+        columns += "properties: 'json'}"
+        con.execute(
+            f"copy (select * from read_json('{staging_file}', columns = {columns})) "
+            f"to '{landing / 'events/day3/app.parquet'}' (format parquet)"
+        )
+
+    report = load(landing, db)["events"]
+
+    assert report.files_loaded == 3
+    assert (report.loaded, report.rejected) == (3, 3)
+    assert query(db, "select source_file, line_number, reason from raw.rejected_events order by 1") == [
+        ("events/day1/web.jsonl", 2, "invalid_quantity"),
+        ("events/day2/web.jsonl.gz", 2, "invalid_quantity"),
+        ("events/day3/app.parquet", 2, "invalid_quantity"),
+    ]
+
+
+def test_mistyped_csv_rows_are_rejected_with_file_line_and_column(landing, db):
+    folder = landing / "ad_spend"
+    folder.mkdir()
+    (folder / "ad_spend_2026-09-01.csv").write_text(
+        "date,platform,campaign,spend,currency,impressions,clicks\n"
+        "2026-09-01,google_ads,fall_drop,120.50,EUR,10000,300\n"
+        "2026-09-01,meta_ads,fall_drop,12;5x,EUR,5000,100\n"
+        "2026-09-01,tiktok_ads,,30,EUR,2000,50\n"
+        "2026-09-01,x_ads,fall_drop,-4,EUR,100,1\n"
+    )
+
+    report = load(landing, db, ("ad_spend",))["ad_spend"]
+
+    assert (report.loaded, report.rejected) == (1, 3)
+    assert query(db, "select line_number, reason, column_name from raw.rejected_rows order by line_number") == [
+        (3, "invalid_value", "spend"),
+        (4, "missing_value", "campaign"),
+        (5, "negative_value", "spend"),
+    ]
+    assert query(db, "select platform, spend from raw.ad_spend") == [("google_ads", 120.5)]

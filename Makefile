@@ -41,7 +41,7 @@ format: install
 	$(BIN)/ruff format orchestration tests
 
 bench: install
-	$(BIN)/python -m orchestration.bench
+	$(BIN)/python -m orchestration.benchmark
 
 dev: install
 	DAGSTER_HOME=$(DAGSTER_HOME) $(BIN)/dagster dev -w workspace.yaml

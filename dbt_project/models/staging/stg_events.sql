@@ -13,14 +13,17 @@ with events as (
 
     select * from {{ source('raw', 'events') }}
     {% if is_incremental() %}
-    where load_id > (select coalesce(max(load_id), 0) from {{ this }})
+        where load_id > (select coalesce(max(existing.load_id), 0) from {{ this }} as existing)
     {% endif %}
 
 ),
 
 bot_patterns as (
 
-    select pattern, bot_family from {{ ref('bot_user_agents') }}
+    select
+        pattern,
+        bot_family
+    from {{ ref('bot_user_agents') }}
 
 ),
 
@@ -136,15 +139,19 @@ with_campaign as (
             gclid and ttclid are ad-click ids (cpc); fbclid is also added to organic shares, so it names
             the source but claims no paid medium. -#}
         case
-            when campaign_object_source is not null or campaign_object_medium is not null
+            when
+                campaign_object_source is not null or campaign_object_medium is not null
                 or campaign_object_name is not null then 'campaign_object'
             when utm_source is not null or utm_medium is not null or utm_campaign is not null then 'utm'
             when coalesce(gclid, fbclid, ttclid) is not null then 'click_id'
         end as campaign_origin,
         lower(coalesce(
             campaign_object_source, utm_source,
-            case when gclid is not null then 'google' when ttclid is not null then 'tiktok'
-                when fbclid is not null then 'facebook' end
+            case
+                when gclid is not null then 'google'
+                when ttclid is not null then 'tiktok'
+                when fbclid is not null then 'facebook'
+            end
         )) as campaign_source,
         lower(coalesce(
             campaign_object_medium, utm_medium,
@@ -164,7 +171,10 @@ user_agent_bots as (
     select
         agents.user_agent,
         min(bot_patterns.bot_family) as bot_family
-    from (select distinct user_agent from with_campaign where user_agent is not null) as agents
+    from (
+        select distinct user_agent from with_campaign
+        where user_agent is not null
+    ) as agents
     inner join bot_patterns
         on contains(lower(agents.user_agent), bot_patterns.pattern)
     group by agents.user_agent
@@ -206,8 +216,10 @@ final as (
         with_campaign.video_id,
         with_campaign.hotspot_id,
         with_campaign.position_s,
-        with_campaign.event_name in ('add_to_cart', 'buy_now')
-            and with_campaign.video_id is not null as is_in_video_intent,
+        (
+            with_campaign.event_name in ('add_to_cart', 'buy_now')
+            and with_campaign.video_id is not null
+        ) as is_in_video_intent,
         with_campaign.cart_id,
         with_campaign.list_id,
         with_campaign.category,

@@ -3,12 +3,19 @@
 
 with purchases as (
 
-    select event_id, order_id, occurred_at, currency, items, load_id
+    select
+        event_id,
+        order_id,
+        occurred_at,
+        currency,
+        items,
+        load_id
     from {{ ref('stg_events') }}
-    where event_name = 'purchase'
-    {% if is_incremental() %}
-        and load_id > (select coalesce(max(load_id), 0) from {{ this }})
-    {% endif %}
+    where
+        event_name = 'purchase'
+        {% if is_incremental() %}
+            and load_id > (select coalesce(max(existing.load_id), 0) from {{ this }} as existing)
+        {% endif %}
 
 ),
 

@@ -52,7 +52,9 @@ def _python(code: str) -> list[str]:
 
 def _bare_duckdb_sql(landing: Path, db: Path) -> str:
     """The same work with nothing of ours: read every event file, keep the first delivery, type the fields."""
-    text_files = sorted(str(p) for pattern in ("**/*.jsonl", "**/*.jsonl.gz") for p in (landing / "events").glob(pattern))
+    text_files = sorted(
+        str(p) for pattern in ("**/*.jsonl", "**/*.jsonl.gz") for p in (landing / "events").glob(pattern)
+    )
     parquet_files = sorted(str(p) for p in (landing / "events").glob("**/*.parquet"))
     return f"""
 import duckdb
@@ -92,8 +94,16 @@ def _ensure_landing() -> float | None:
     shutil.rmtree(LANDING, ignore_errors=True)
     started = time.monotonic()
     subprocess.run(
-        [str(Path(sys.executable).parent / "funnelhouse"), "generate", "--out", str(LANDING),
-         "--visitors", str(VISITORS), "--days", str(DAYS)],
+        [
+            str(Path(sys.executable).parent / "funnelhouse"),
+            "generate",
+            "--out",
+            str(LANDING),
+            "--visitors",
+            str(VISITORS),
+            "--days",
+            str(DAYS),
+        ],
         check=True,
     )
     seconds = time.monotonic() - started
@@ -125,19 +135,33 @@ def main() -> None:
         )
     )
     print(f"bench: load {load.seconds:.1f} s", flush=True)
-    first_run = _measure(
-        [funnelhouse, "run", "--landing", str(LANDING), "--db", str(_fresh(BENCH_DIR / "run.duckdb"))]
-    )
+    first_run = _measure([funnelhouse, "run", "--landing", str(LANDING), "--db", str(_fresh(BENCH_DIR / "run.duckdb"))])
     print(f"bench: first run {first_run.seconds:.1f} s", flush=True)
     second_run = _measure([funnelhouse, "run", "--landing", str(LANDING), "--db", str(BENCH_DIR / "run.duckdb")])
     _write_report(events, generation, bare, load, first_run, second_run)
     print(REPORT.read_text())
 
 
+def _row(step: str, seconds: float, events: int | None, peak: Measurement | None) -> str:
+    rate = f"{events / seconds:,.0f}" if events else ""
+    memory = f"{peak.peak_rss_mib:,.0f} MiB" if peak else ""
+    return f"| {step} | {seconds:.1f} | {rate} | {memory} |"
+
+
 def _write_report(
     events: int, generation: float, bare: Measurement, load: Measurement, first: Measurement, second: Measurement
 ) -> None:
     rate = events / load.seconds
+    peak = max(bare.peak_rss_mib, load.peak_rss_mib, first.peak_rss_mib)
+    rows = "\n".join(
+        [
+            _row("generate the landing zone (once)", generation, events, None),
+            _row("bare DuckDB: read, de-duplicate, type the same event files", bare.seconds, events, bare),
+            _row("loader: every landing source into raw (validation, PII, ledger)", load.seconds, events, load),
+            _row("whole first run (`funnelhouse run`: Dagster, load, dbt build, tests)", first.seconds, events, first),
+            _row("second run, nothing new to load", second.seconds, None, second),
+        ]
+    )
     REPORT.write_text(
         f"""# Benchmarks
 
@@ -148,15 +172,11 @@ Landing zone: `funnelhouse generate --visitors {VISITORS:,} --days {DAYS}`, {eve
 
 | step | seconds | events/s | peak memory (RSS) |
 | --- | ---: | ---: | ---: |
-| generate the landing zone (once) | {generation:.1f} | {events / generation:,.0f} | |
-| bare DuckDB: read, de-duplicate, type the same event files | {bare.seconds:.1f} | {events / bare.seconds:,.0f} | {bare.peak_rss_mib:,.0f} MiB |
-| loader: every landing source into raw (validation, PII, ledger) | {load.seconds:.1f} | {rate:,.0f} | {load.peak_rss_mib:,.0f} MiB |
-| whole first run (`funnelhouse run`: Dagster, load, dbt build with tests) | {first.seconds:.1f} | {events / first.seconds:,.0f} | {first.peak_rss_mib:,.0f} MiB |
-| second run, nothing new | {second.seconds:.1f} | | |
+{rows}
 
 - Load rate: **{rate:,.0f} events/s** (target at least 300,000).
 - Whole first run / bare DuckDB: **{first.seconds / bare.seconds:.2f}x** (target at most 3x).
-- Peak memory of any step: **{max(bare.peak_rss_mib, load.peak_rss_mib, first.peak_rss_mib):,.0f} MiB** (target under 4 GiB).
+- Peak memory of any step: **{peak:,.0f} MiB** (target under 4 GiB).
 
 Peak memory is the largest resident set of the step's processes (dbt's included), read with getrusage.
 """

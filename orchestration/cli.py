@@ -23,12 +23,18 @@ def main() -> None:
 @click.option("--out", "out", type=click.Path(path_type=Path), required=True, help="Landing zone folder to write.")
 @click.option("--days", type=click.IntRange(min=1), default=60, show_default=True, help="Days of history.")
 @click.option(
-    "--visitors", type=click.IntRange(min=1), default=30_000, show_default=True,
+    "--visitors",
+    type=click.IntRange(min=1),
+    default=30_000,
+    show_default=True,
     help="Distinct visitors; about 10 events each.",
 )
 @click.option("--seed", type=int, default=42, show_default=True, help="Random seed: same seed, same files.")
 @click.option(
-    "--start-date", type=click.DateTime(formats=["%Y-%m-%d"]), default="2026-09-01", show_default=True,
+    "--start-date",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default="2026-09-01",
+    show_default=True,
     help="First day of history.",
 )
 def generate(out: Path, days: int, visitors: int, seed: int, start_date) -> None:
@@ -37,24 +43,33 @@ def generate(out: Path, days: int, visitors: int, seed: int, start_date) -> None
 
     started = time.monotonic()
     truth = generate_landing_zone(
-        out, days=days, visitors=visitors, seed=seed, start_date=date.fromordinal(start_date.toordinal()),
+        out,
+        days=days,
+        visitors=visitors,
+        seed=seed,
+        start_date=date.fromordinal(start_date.toordinal()),
         progress=click.echo,
     )
     events = truth["events"]
+    malformed = sum(events["rejected"].values())
     click.echo(
         f"Wrote {events['lines']:,} event lines ({events['valid_unique']:,} valid, {events['duplicates']:,} "
-        f"re-delivered, {sum(events['rejected'].values()):,} malformed) to {out} in {time.monotonic() - started:.1f} s; "
+        f"re-delivered, {malformed:,} malformed) to {out} in {time.monotonic() - started:.1f} s; "
         f"truth in {out / 'truth.json'}"
     )
 
 
 @main.command()
 @click.option(
-    "--landing", type=click.Path(path_type=Path, file_okay=False), default=None,
+    "--landing",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
     help="Landing zone to load [env FUNNELHOUSE_LANDING, default data/landing].",
 )
 @click.option(
-    "--db", type=click.Path(path_type=Path, dir_okay=False), default=None,
+    "--db",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
     help="DuckDB warehouse file [env FUNNELHOUSE_DB, default data/warehouse.duckdb].",
 )
 @click.option("--full-refresh", is_flag=True, help="Rebuild every incremental dbt model from raw.")

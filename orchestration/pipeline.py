@@ -42,7 +42,9 @@ def run_pipeline(settings: Settings, *, full_refresh: bool = False) -> PipelineO
     }
     with _instance() as instance:
         result = job.execute_in_process(
-            run_config=run_config, instance=instance, raise_on_error=False,
+            run_config=run_config,
+            instance=instance,
+            raise_on_error=False,
         )
     failures = [
         f"step failed: {event.step_key}: {event.event_specific_data.error.message.strip()}"

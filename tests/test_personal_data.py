@@ -42,7 +42,9 @@ def test_contact_details_are_hashed_and_ips_truncated_everywhere(landing, db):
         landing,
         "events/a.jsonl",
         [
-            event("s1", "sign_up", properties={"method": "popup", "email": f" {EMAIL} ", "phone": PHONE}, context=context),
+            event(
+                "s1", "sign_up", properties={"method": "popup", "email": f" {EMAIL} ", "phone": PHONE}, context=context
+            ),
             event("p1", context={"ip": IPV6}, page={"url": f"https://shop.example/?email={EMAIL}"}),
             # Rejected lines carry personal data too: unknown event name, and an unparsable line.
             event("r1", "sign_upp", properties={"email": EMAIL, "phone": PHONE}, context=context),

@@ -31,7 +31,7 @@ def _read_rows(con: duckdb.DuckDBPyConnection, source: CsvSource, file: LandingF
 def load_csv_file(con: duckdb.DuckDBPyConnection, source: CsvSource, file: LandingFile, load_id: int) -> FileOutcome:
     _read_rows(con, source, file)
     reason, column = rejection_reason_sql(source.columns)
-    row_text = "concat_ws(',', " + ", ".join(f'coalesce("{c.name}", \'\')' for c in source.columns) + ")"
+    row_text = "concat_ws(',', " + ", ".join(f"coalesce(\"{c.name}\", '')" for c in source.columns) + ")"
     con.execute(
         f"create or replace temp table judged_rows as "
         f"select line_number, {reason} as reason, {column} as column_name, {row_text} as raw_text, "

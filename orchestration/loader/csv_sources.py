@@ -31,53 +31,92 @@ CSV_SOURCES: dict[str, CsvSource] = {
     source.table: source
     for source in (
         CsvSource(
-            "products", "catalog", "products*.csv",
+            "products",
+            "catalog",
+            "products*.csv",
             (
-                Column("product_id"), Column("name"), Column("category"), Column("brand", required=False),
-                Column("price", MONEY, non_negative=True), Column("currency"),
+                Column("product_id"),
+                Column("name"),
+                Column("category"),
+                Column("brand", required=False),
+                Column("price", MONEY, non_negative=True),
+                Column("currency"),
                 Column("unit_cost", MONEY, required=False, non_negative=True),
             ),
         ),
         CsvSource(
-            "videos", "catalog", "videos*.csv",
+            "videos",
+            "catalog",
+            "videos*.csv",
             (
-                Column("video_id"), Column("title"), Column("host"), Column("format"),
-                Column("length_s", "integer", non_negative=True), Column("published_at", "timestamptz"),
+                Column("video_id"),
+                Column("title"),
+                Column("host"),
+                Column("format"),
+                Column("length_s", "integer", non_negative=True),
+                Column("published_at", "timestamptz"),
                 Column("production_cost", MONEY, required=False, non_negative=True),
                 Column("currency", required=False),
             ),
         ),
         CsvSource(
-            "hotspots", "catalog", "hotspots*.csv",
+            "hotspots",
+            "catalog",
+            "hotspots*.csv",
             (
-                Column("video_id"), Column("hotspot_id"), Column("product_id"),
-                Column("start_s", "double", non_negative=True), Column("end_s", "double", non_negative=True),
+                Column("video_id"),
+                Column("hotspot_id"),
+                Column("product_id"),
+                Column("start_s", "double", non_negative=True),
+                Column("end_s", "double", non_negative=True),
                 Column("segment", required=False),
             ),
         ),
         CsvSource(
-            "inventory", "inventory", "*.csv",
+            "inventory",
+            "inventory",
+            "*.csv",
             (Column("snapshot_date", "date"), Column("product_id"), _count("units_on_hand")),
         ),
         CsvSource(
-            "ad_spend", "ad_spend", "*.csv",
+            "ad_spend",
+            "ad_spend",
+            "*.csv",
             (
-                Column("date", "date"), Column("platform"), Column("campaign"),
-                Column("spend", MONEY, non_negative=True), Column("currency"),
-                _count("impressions"), _count("clicks"),
+                Column("date", "date"),
+                Column("platform"),
+                Column("campaign"),
+                Column("spend", MONEY, non_negative=True),
+                Column("currency"),
+                _count("impressions"),
+                _count("clicks"),
             ),
         ),
         CsvSource(
-            "social", "social", "*.csv",
+            "social",
+            "social",
+            "*.csv",
             (
-                Column("date", "date"), Column("platform"), Column("account"), Column("post_id", required=False),
-                Column("post_type", required=False), _count("impressions"), _count("reach"), _count("likes"),
-                _count("comments"), _count("shares"), _count("saves"), _count("link_clicks"),
-                _count("video_views"), _count("followers"),
+                Column("date", "date"),
+                Column("platform"),
+                Column("account"),
+                Column("post_id", required=False),
+                Column("post_type", required=False),
+                _count("impressions"),
+                _count("reach"),
+                _count("likes"),
+                _count("comments"),
+                _count("shares"),
+                _count("saves"),
+                _count("link_clicks"),
+                _count("video_views"),
+                _count("followers"),
             ),
         ),
         CsvSource(
-            "fx_rates", "fx_rates", "*.csv",
+            "fx_rates",
+            "fx_rates",
+            "*.csv",
             (Column("date", "date"), Column("currency"), Column("rate_to_reporting", "double", non_negative=True)),
         ),
     )
@@ -97,8 +136,11 @@ def rejection_reason_sql(columns: tuple[Column, ...]) -> tuple[str, str]:
     for column in columns:
         if column.sql_type != "varchar":
             rules.append(
-                (f"{_value(column)} is not null and try_cast({_value(column)} as {column.sql_type}) is null",
-                 "invalid_value", column.name)
+                (
+                    f"{_value(column)} is not null and try_cast({_value(column)} as {column.sql_type}) is null",
+                    "invalid_value",
+                    column.name,
+                )
             )
     for column in columns:
         if column.non_negative:
@@ -109,7 +151,7 @@ def rejection_reason_sql(columns: tuple[Column, ...]) -> tuple[str, str]:
 
 
 def typed_columns_sql(columns: tuple[Column, ...]) -> str:
-    return ",\n    ".join(f"try_cast({_value(c)} as {c.sql_type}) as \"{c.name}\"" for c in columns)
+    return ",\n    ".join(f'try_cast({_value(c)} as {c.sql_type}) as "{c.name}"' for c in columns)
 
 
 def table_ddl(source: CsvSource) -> str:

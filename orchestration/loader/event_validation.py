@@ -153,20 +153,14 @@ def _per_event(rule, *, present_only: bool) -> str:
 
 def _missing_field() -> str:
     required = ("event_id", "event_name", "occurred_at", "anonymous_id")
-    return " or ".join(
-        f"(not {_is_present(_field(n))} or {_string(_field(n))} = '')" for n in required
-    )
+    return " or ".join(f"(not {_is_present(_field(n))} or {_string(_field(n))} = '')" for n in required)
 
 
 def _field_type_broken() -> str:
     strings = ("event_id", "event_name", "occurred_at", "anonymous_id")
     checks = [f"not {_is_type(_field(n), _STRING)}" for n in strings]
-    checks += [
-        f"({_is_present(_field(n))} and not {_is_type(_field(n), _STRING)})" for n in ("user_id", "sent_at")
-    ]
-    checks += [
-        f"({_is_present(_field(n))} and not {_is_type(_field(n), _OBJECT)})" for n in TOP_LEVEL_OBJECTS
-    ]
+    checks += [f"({_is_present(_field(n))} and not {_is_type(_field(n), _STRING)})" for n in ("user_id", "sent_at")]
+    checks += [f"({_is_present(_field(n))} and not {_is_type(_field(n), _OBJECT)})" for n in TOP_LEVEL_OBJECTS]
     return " or ".join(checks)
 
 
@@ -179,10 +173,7 @@ def _top_level_too_long() -> str:
 
 def _timestamp_broken(json_value: str, *, required: bool) -> str:
     text = _string(json_value)
-    broken = (
-        f"(not regexp_full_match({text}, '{_ISO_8601_WITH_OFFSET}')"
-        f" or try_cast({text} as timestamptz) is null)"
-    )
+    broken = f"(not regexp_full_match({text}, '{_ISO_8601_WITH_OFFSET}') or try_cast({text} as timestamptz) is null)"
     return broken if required else f"({_is_present(json_value)} and {broken})"
 
 

@@ -119,6 +119,15 @@ def next_load_id(con: duckdb.DuckDBPyConnection) -> int:
 def record_load(con: duckdb.DuckDBPyConnection, load_id: int, file: LandingFile, outcome: FileOutcome) -> None:
     con.execute(
         "insert into raw.load_ledger values (?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
-        [load_id, file.source, file.path, file.sha256, file.bytes,
-         outcome.rows, outcome.loaded, outcome.duplicates, outcome.rejected],
+        [
+            load_id,
+            file.source,
+            file.path,
+            file.sha256,
+            file.bytes,
+            outcome.rows,
+            outcome.loaded,
+            outcome.duplicates,
+            outcome.rejected,
+        ],
     )

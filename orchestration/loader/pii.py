@@ -61,7 +61,8 @@ def register_functions(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def mask_emails(text_sql: str) -> str:
-    return f"(case when contains({text_sql}, '@') then regexp_replace({text_sql}, '{_EMAIL}', '[email]', 'g') else {text_sql} end)"
+    masked = f"regexp_replace({text_sql}, '{_EMAIL}', '[email]', 'g')"
+    return f"(case when contains({text_sql}, '@') then {masked} else {text_sql} end)"
 
 
 def truncate_ip(ip_sql: str) -> str:

@@ -5,7 +5,7 @@ EVENT_REJECTION_REASONS: dict[str, str] = {
     "invalid_encoding": "the line is not valid UTF-8",
     "invalid_json": "the line is not valid JSON (blank lines included)",
     "not_an_object": "the line is valid JSON but not an object",
-    "missing_field": "a required top-level field (event_id, event_name, occurred_at, anonymous_id) is absent, null or empty",
+    "missing_field": "event_id, event_name, occurred_at or anonymous_id is absent, null or empty",
     "invalid_field_type": "a top-level field has the wrong JSON type (e.g. event_id a number, page not an object)",
     "string_too_long": "a string is over its length limit (ids 128 chars, search query 512)",
     "unknown_event_name": "event_name is not one of the contract's event names",

@@ -1,8 +1,12 @@
 """Compiles the event contract into one DuckDB query that types and judges every line of a file.
 
-The query reads a relation `event_lines(line_number, raw)` and yields one row per line with either a
+The query reads a table `event_lines(line_number, raw)` and yields one row per line with either a
 rejection `reason` or the typed, de-identified event. All work is vectorised SQL: Python only writes
 the SQL text, once per process.
+
+Each line is parsed a handful of times, not once per rule: the JSON types and string values of every
+top-level field and every contract property are pulled out as lists in one pass each, and the rules
+read list elements.
 """
 
 from functools import cache
@@ -30,28 +34,49 @@ _ARRAY = "('ARRAY')"
 _ISO_8601_WITH_OFFSET = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|z|[+-]\d{2}(:?\d{2})?)$"
 
 
-def _field(name: str) -> str:
-    return f"f[{_TOP_LEVEL.index(name) + 1}]"
+def _paths(names) -> str:
+    return "[" + ", ".join(f"'$.{name}'" for name in names) + "]"
 
 
-def _prop(name: str) -> str:
-    return f"p[{property_names().index(name) + 1}]"
+def _all_paths() -> list[str]:
+    """Root, top-level fields, then every property: one list, so each line is parsed once per list."""
+    return ["", *(f".{n}" for n in _TOP_LEVEL), *(f".properties.{n}" for n in property_names())]
+
+
+def _position(path: str) -> int:
+    return _all_paths().index(path) + 1
+
+
+def _field_type(name: str) -> str:
+    return f"types[{_position('.' + name)}]"
+
+
+def _field_text(name: str) -> str:
+    return f"texts[{_position('.' + name)}]"
+
+
+def _object(name: str) -> str:
+    return f"objects[{TOP_LEVEL_OBJECTS.index(name) + 1}]"
+
+
+def _prop_type(name: str) -> str:
+    return f"types[{_position('.properties.' + name)}]"
+
+
+def _prop_text(name: str) -> str:
+    return f"texts[{_position('.properties.' + name)}]"
 
 
 def _sql_list(values: tuple[str, ...] | list[str]) -> str:
     return "(" + ", ".join(f"'{v}'" for v in values) + ")"
 
 
-def _is_present(json_value: str) -> str:
-    return f"coalesce(json_type({json_value}) <> 'NULL', false)"
+def _is_present(json_type: str) -> str:
+    return f"coalesce({json_type} <> 'NULL', false)"
 
 
-def _is_type(json_value: str, json_types: str) -> str:
-    return f"coalesce(json_type({json_value}) in {json_types}, false)"
-
-
-def _string(json_value: str) -> str:
-    return f"({json_value} ->> '$')"
+def _is_type(json_type: str, json_types: str) -> str:
+    return f"coalesce({json_type} in {json_types}, false)"
 
 
 # --- property rules, one function per reason, each true when the rule is broken --------------------------
@@ -59,7 +84,7 @@ def _string(json_value: str) -> str:
 
 def _item_rule(rule: str) -> str:
     """True when any purchase/refund item breaks `rule` (a predicate over the item `i`)."""
-    return f"coalesce(list_bool_or(list_transform(json_extract({{items}}, '$[*]'), lambda i: {rule})), false)"
+    return f"coalesce(list_bool_or(list_transform(items, lambda i: {rule})), false)"
 
 
 _ITEM_TYPE_BROKEN = _item_rule(
@@ -76,61 +101,58 @@ _ITEM_ID_TOO_LONG = _item_rule(f"coalesce(length(i ->> '$.product_id') > {MAX_ID
 
 
 def _type_broken(prop: Prop) -> str:
-    v = _prop(prop.name)
+    kind, text = _prop_type(prop.name), _prop_text(prop.name)
     match prop.kind:
         case Kind.ID | Kind.TEXT | Kind.CONTACT:
-            return f"not {_is_type(v, _STRING)}"
+            return f"not {_is_type(kind, _STRING)}"
         case Kind.MONEY | Kind.SECONDS | Kind.QUANTITY:
-            return f"not {_is_type(v, _NUMBER)}"
+            return f"not {_is_type(kind, _NUMBER)}"
         case Kind.COUNT:
-            return f"not {_is_type(v, _INTEGER)}"
+            return f"not {_is_type(kind, _INTEGER)}"
         case Kind.STEP:
-            return f"not ({_is_type(v, _INTEGER)} and try_cast({_string(v)} as hugeint) >= 1)"
+            return f"not ({_is_type(kind, _INTEGER)} and try_cast({text} as hugeint) >= 1)"
         case Kind.PERCENT:
-            return f"not ({_is_type(v, _INTEGER)} and {_string(v)} in ('25', '50', '75', '100'))"
+            return f"not ({_is_type(kind, _INTEGER)} and {text} in ('25', '50', '75', '100'))"
         case Kind.SIGN_UP_METHOD:
-            methods = "('popup', 'form', 'checkout', 'social')"
-            return f"not ({_is_type(v, _STRING)} and {_string(v)} in {methods})"
+            return f"not ({_is_type(kind, _STRING)} and {text} in ('popup', 'form', 'checkout', 'social'))"
         case Kind.ITEMS:
-            return f"(not {_is_type(v, _ARRAY)} or {_ITEM_TYPE_BROKEN.format(items=v)})"
+            return f"(not {_is_type(kind, _ARRAY)} or {_ITEM_TYPE_BROKEN})"
     raise ValueError(prop.kind)
 
 
 def _negative(prop: Prop) -> str | None:
-    v = _prop(prop.name)
     if prop.kind is Kind.MONEY:
-        return f"coalesce(try_cast({_string(v)} as double) < 0, false)"
+        return f"coalesce(try_cast({_prop_text(prop.name)} as double) < 0, false)"
     if prop.kind is Kind.ITEMS:
-        return _ITEM_NEGATIVE.format(items=v)
+        return _ITEM_NEGATIVE
     return None
 
 
 def _quantity_broken(prop: Prop) -> str | None:
-    v = _prop(prop.name)
     if prop.kind is Kind.QUANTITY:
-        return f"not ({_is_type(v, _INTEGER)} and coalesce(try_cast({_string(v)} as hugeint) >= 1, false))"
+        kind, text = _prop_type(prop.name), _prop_text(prop.name)
+        return f"not ({_is_type(kind, _INTEGER)} and coalesce(try_cast({text} as hugeint) >= 1, false))"
     if prop.kind is Kind.ITEMS:
-        return _ITEM_QUANTITY_BROKEN.format(items=v)
+        return _ITEM_QUANTITY_BROKEN
     return None
 
 
 def _too_long(prop: Prop) -> str | None:
-    v = _prop(prop.name)
     limits = {Kind.ID: MAX_ID_CHARS, Kind.TEXT: MAX_TEXT_CHARS}
     if prop.kind in limits:
-        return f"coalesce(length({_string(v)}) > {limits[prop.kind]}, false)"
+        return f"coalesce(length({_prop_text(prop.name)}) > {limits[prop.kind]}, false)"
     if prop.kind is Kind.ITEMS:
-        return _ITEM_ID_TOO_LONG.format(items=v)
+        return _ITEM_ID_TOO_LONG
     return None
 
 
 def _missing(prop: Prop) -> str | None:
-    v = _prop(prop.name)
     if not prop.required:
         return None
+    absent = f"not {_is_present(_prop_type(prop.name))}"
     if prop.kind is Kind.ITEMS:
-        return f"(not {_is_present(v)} or coalesce(json_array_length({v}) = 0, false))"
-    return f"not {_is_present(v)}"
+        return f"({absent} or coalesce(len(items) = 0, false))"
+    return absent
 
 
 def _per_event(rule, *, present_only: bool) -> str:
@@ -142,7 +164,7 @@ def _per_event(rule, *, present_only: bool) -> str:
             check = rule(prop)
             if check is None:
                 continue
-            checks.append(f"({_is_present(_prop(prop.name))} and {check})" if present_only else check)
+            checks.append(f"({_is_present(_prop_type(prop.name))} and {check})" if present_only else check)
         if checks:
             branches.append(f"when '{event_name}' then " + " or ".join(checks))
     return "(case event_name " + "\n      ".join(branches) + " else false end)"
@@ -150,38 +172,42 @@ def _per_event(rule, *, present_only: bool) -> str:
 
 # --- top-level rules ----------------------------------------------------------------------------------------
 
+_REQUIRED_STRINGS = ("event_id", "event_name", "occurred_at", "anonymous_id")
+
 
 def _missing_field() -> str:
-    required = ("event_id", "event_name", "occurred_at", "anonymous_id")
-    return " or ".join(f"(not {_is_present(_field(n))} or {_string(_field(n))} = '')" for n in required)
+    return " or ".join(f"(not {_is_present(_field_type(n))} or {_field_text(n)} = '')" for n in _REQUIRED_STRINGS)
 
 
 def _field_type_broken() -> str:
-    strings = ("event_id", "event_name", "occurred_at", "anonymous_id")
-    checks = [f"not {_is_type(_field(n), _STRING)}" for n in strings]
-    checks += [f"({_is_present(_field(n))} and not {_is_type(_field(n), _STRING)})" for n in ("user_id", "sent_at")]
-    checks += [f"({_is_present(_field(n))} and not {_is_type(_field(n), _OBJECT)})" for n in TOP_LEVEL_OBJECTS]
+    checks = [f"not {_is_type(_field_type(n), _STRING)}" for n in _REQUIRED_STRINGS]
+    checks += [
+        f"({_is_present(_field_type(n))} and not {_is_type(_field_type(n), _STRING)})" for n in ("user_id", "sent_at")
+    ]
+    checks += [
+        f"({_is_present(_field_type(n))} and not {_is_type(_field_type(n), _OBJECT)})" for n in TOP_LEVEL_OBJECTS
+    ]
     return " or ".join(checks)
 
 
 def _top_level_too_long() -> str:
     return " or ".join(
-        f"coalesce(length({_string(_field(n))}) > {MAX_ID_CHARS}, false)"
+        f"coalesce(length({_field_text(n)}) > {MAX_ID_CHARS}, false)"
         for n in ("event_id", "event_name", "anonymous_id", "user_id")
     )
 
 
-def _timestamp_broken(json_value: str, *, required: bool) -> str:
-    text = _string(json_value)
+def _timestamp_broken(name: str, *, required: bool) -> str:
+    text = _field_text(name)
     broken = f"(not regexp_full_match({text}, '{_ISO_8601_WITH_OFFSET}') or try_cast({text} as timestamptz) is null)"
-    return broken if required else f"({_is_present(json_value)} and {broken})"
+    return broken if required else f"({_is_present(_field_type(name))} and {broken})"
 
 
 @cache
 def validation_query() -> str:
     """SQL over `event_lines(line_number, raw)`; parameters $load_time (timestamptz) and $salt."""
-    top_paths = "[" + ", ".join(f"'$.{n}'" for n in _TOP_LEVEL) + "]"
-    prop_paths = "[" + ", ".join(f"'$.{n}'" for n in property_names()) + "]"
+    items_type = _prop_type("items")
+    all_paths = "[" + ", ".join(f"'${path}'" for path in _all_paths()) + "]"
     return f"""
 with lines as (
     select
@@ -195,17 +221,18 @@ with lines as (
 fields as (
     select
         *,
-        case when is_json and not is_oversized then json_type(raw) end as json_kind,
-        case when is_json and not is_oversized then json_extract(raw, {top_paths}) end as f
+        case when is_json and not is_oversized then json_type(raw, {all_paths}) end as types,
+        case when is_json and not is_oversized then json_extract_string(raw, {all_paths}) end as texts
     from lines
 ),
 
 typed as (
     select
         *,
-        {_string(_field("event_name"))} as event_name,
-        try_cast({_string(_field("occurred_at"))} as timestamptz) as occurred_at,
-        json_extract({_field("properties")}, {prop_paths}) as p
+        types[1] as json_kind,
+        {_field_text("event_name")} as event_name,
+        try_cast({_field_text("occurred_at")} as timestamptz) as occurred_at,
+        case when {items_type} = 'ARRAY' then json_extract(raw, '$.properties.items[*]') end as items
     from fields
 ),
 
@@ -220,8 +247,8 @@ judged as (
             when {_field_type_broken()} then 'invalid_field_type'
             when {_top_level_too_long()} then 'string_too_long'
             when event_name not in {_sql_list(EVENT_NAMES)} then 'unknown_event_name'
-            when {_timestamp_broken(_field("occurred_at"), required=True)}
-                or {_timestamp_broken(_field("sent_at"), required=False)} then 'invalid_timestamp'
+            when {_timestamp_broken("occurred_at", required=True)}
+                or {_timestamp_broken("sent_at", required=False)} then 'invalid_timestamp'
             when occurred_at > $load_time + interval {FUTURE_TOLERANCE_HOURS} hour then 'future_timestamp'
             when {_per_event(_missing, present_only=False)} then 'missing_property'
             when {_per_event(_type_broken, present_only=True)} then 'invalid_property_type'
@@ -235,16 +262,26 @@ judged as (
 select
     line_number,
     reason,
-    case when reason is not null then {pii.mask_free_text("raw")} end as rejected_text,
-    {_string(_field("event_id"))} as event_id,
+    rejected_text,
+    {_field_text("event_id")} as event_id,
     event_name,
     occurred_at,
-    try_cast({_string(_field("sent_at"))} as timestamptz) as sent_at,
-    {_string(_field("anonymous_id"))} as anonymous_id,
-    {_string(_field("user_id"))} as user_id,
-    {pii.mask_emails(_field("page") + "::varchar")}::json as page,
-    {_field("campaign")} as campaign,
-    {pii.truncate_context_ip(_field("context"))} as context,
-    {pii.hash_contact_properties(_field("properties"), _prop("email"), _prop("phone"))} as properties
-from judged
+    try_cast({_field_text("sent_at")} as timestamptz) as sent_at,
+    {_field_text("anonymous_id")} as anonymous_id,
+    {_field_text("user_id")} as user_id,
+    {pii.mask_emails(_object("page") + "::varchar")}::json as page,
+    {_object("campaign")} as campaign,
+    {pii.truncate_context_ip(_object("context"))} as context,
+    {
+        pii.hash_contact_properties(
+            _object("properties"), _prop_type("email"), _prop_text("email"), _prop_type("phone"), _prop_text("phone")
+        )
+    } as properties
+from (
+    select
+        *,
+        case when reason is null then json_extract(raw, {_paths(TOP_LEVEL_OBJECTS)}) end as objects,
+        case when reason is not null then {pii.mask_free_text("coalesce(raw, '')")} end as rejected_text
+    from judged
+)
 """

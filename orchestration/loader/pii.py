@@ -12,6 +12,8 @@ import duckdb
 DEMO_SALT = "funnelhouse-demo-salt-change-me"
 _EMAIL = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"
 _IPV4_HOST = r"\b(\d{1,3}\.\d{1,3}\.\d{1,3})\.\d{1,3}\b"
+_IPV4_MEMBER = r'("ip"\s*:\s*"\d{1,3}\.\d{1,3}\.\d{1,3}\.)\d{1,3}"'
+_IPV6_MEMBER = r'"ip"\s*:\s*"[^"]*:'
 
 log = logging.getLogger(__name__)
 
@@ -24,40 +26,40 @@ def salt_from_env() -> str:
     return salt
 
 
-# IPv6 keeps its first 48 bits: expand `::` to the zero groups it stands for, keep three groups.
-_TRUNCATE_IPV6_MACRO = r"""
-create or replace temp macro truncate_ipv6(address) as (
-    with parts as (
-        select
-            lower(trim(address)) as ip,
-            contains(lower(trim(address)), '::') as is_compressed,
-            string_split(nullif(split_part(lower(trim(address)), '::', 1), ''), ':') as head,
-            string_split(nullif(split_part(lower(trim(address)), '::', 2), ''), ':') as tail
-    ),
-    groups as (
-        select
-            ip,
-            case
-                when not is_compressed then string_split(ip, ':')
-                else list_concat(
-                    coalesce(head, []),
-                    list_resize(['0'], 8 - len(coalesce(head, [])) - len(coalesce(tail, [])), '0'),
-                    coalesce(tail, [])
-                )
-            end as hextets
-        from parts
-    )
-    select case
-        when regexp_full_match(ip, '[0-9a-f:.]+') and len(hextets) >= 3
-            then array_to_string(hextets[1:3], ':') || '::'
-    end
-    from groups
+# IPv6 keeps its first 48 bits: expand `::` to the zero groups it stands for, keep three groups. Plain
+# expressions, no subquery: a subquery would be decorrelated into a join over every row.
+_IPV6_MACROS = (
+    """
+    create or replace temp macro ipv6_groups(text) as
+        coalesce(string_split(nullif(text, ''), ':'), [])
+    """,
+    """
+    create or replace temp macro ipv6_hextets(ip) as
+        case
+            when contains(ip, '::') then list_concat(
+                ipv6_groups(split_part(ip, '::', 1)),
+                list_resize(['0'], greatest(
+                    8 - len(ipv6_groups(split_part(ip, '::', 1))) - len(ipv6_groups(split_part(ip, '::', 2))), 0
+                ), '0'),
+                ipv6_groups(split_part(ip, '::', 2))
+            )
+            else string_split(ip, ':')
+        end
+    """,
+    """
+    create or replace temp macro truncate_ipv6(address) as
+        case
+            when regexp_full_match(lower(trim(address)), '[0-9a-f:.]+')
+                and len(ipv6_hextets(lower(trim(address)))) >= 3
+            then array_to_string(ipv6_hextets(lower(trim(address)))[1:3], ':') || '::'
+        end
+    """,
 )
-"""
 
 
 def register_functions(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(_TRUNCATE_IPV6_MACRO)
+    for macro in _IPV6_MACROS:
+        con.execute(macro)
 
 
 def mask_emails(text_sql: str) -> str:
@@ -65,37 +67,40 @@ def mask_emails(text_sql: str) -> str:
     return f"(case when contains({text_sql}, '@') then {masked} else {text_sql} end)"
 
 
-def truncate_ip(ip_sql: str) -> str:
-    """IPv4 keeps three octets (last set to 0); IPv6 keeps its /48; anything else is dropped."""
-    return (
-        f"(case when contains({ip_sql}, ':') then truncate_ipv6({ip_sql})"
-        f" when regexp_matches({ip_sql}, '{_IPV4_HOST}') then regexp_replace({ip_sql}, '{_IPV4_HOST}', '\\1.0', 'g')"
-        " end)"
-    )
-
-
 def truncate_context_ip(context_json_sql: str) -> str:
-    ip = f"({context_json_sql} ->> '$.ip')"
+    """context.ip without its host part: IPv4 keeps three octets (the last set to 0), IPv6 its first 48 bits.
+
+    Rewriting the text of an IPv4 member is far cheaper than re-serialising the JSON of every event;
+    only the few IPv6 addresses take the JSON route, through the truncate_ipv6 macro.
+    """
+    text = f"({context_json_sql})::varchar"
+    ipv6 = f"({context_json_sql} ->> '$.ip')"
     return (
-        f"(case when {ip} is not null"
-        f" then json_merge_patch({context_json_sql}, json_object('ip', {truncate_ip(ip)}))"
-        f" else {context_json_sql} end)"
+        f"(case when regexp_matches({text}, '{_IPV6_MEMBER}')"
+        f" then json_merge_patch({context_json_sql}, json_object('ip', truncate_ipv6({ipv6})))"
+        f" else regexp_replace({text}, '{_IPV4_MEMBER}', '\\1' || '0\"', 'g')::json end)"
     )
 
 
-def _contact_hash(value_sql: str, normalised_sql: str) -> str:
-    return f"(case when json_type({value_sql}) = 'VARCHAR' then sha256($salt || {normalised_sql}) end)"
+def _contact_hash(json_type_sql: str, normalised_sql: str) -> str:
+    return f"(case when {json_type_sql} = 'VARCHAR' then sha256($salt || {normalised_sql}) end)"
 
 
-def hash_contact_properties(properties_sql: str, email_sql: str, phone_sql: str) -> str:
-    """Replace properties.email/phone by email_sha256/phone_sha256 (trimmed lower-case e-mail, digits-only phone)."""
-    email_hash = _contact_hash(email_sql, f"lower(trim({email_sql} ->> '$'))")
-    phone_hash = _contact_hash(phone_sql, f"regexp_replace({phone_sql} ->> '$', '[^0-9]', '', 'g')")
+def hash_contact_properties(
+    properties_sql: str, email_type_sql: str, email_sql: str, phone_type_sql: str, phone_sql: str
+) -> str:
+    """Replace properties.email/phone by email_sha256/phone_sha256 (trimmed lower-case e-mail, digits-only phone).
+
+    `*_type_sql` are the values' JSON types (null when absent), `email_sql`/`phone_sql` their text.
+    """
+    email_hash = _contact_hash(email_type_sql, f"lower(trim({email_sql}))")
+    phone_hash = _contact_hash(phone_type_sql, f"regexp_replace({phone_sql}, '[^0-9]', '', 'g')")
     patched = (
         f"json_merge_patch({properties_sql}, json_object("
         f"'email', null, 'phone', null, 'email_sha256', {email_hash}, 'phone_sha256', {phone_hash}))"
     )
-    hashed = f"(case when {email_sql} is not null or {phone_sql} is not null then {patched} else {properties_sql} end)"
+    has_contact = f"({email_type_sql} is not null or {phone_type_sql} is not null)"
+    hashed = f"(case when {has_contact} then {patched} else {properties_sql} end)"
     return f"{mask_emails(hashed + '::varchar')}::json"
 
 

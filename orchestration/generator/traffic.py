@@ -1,0 +1,666 @@
+"""Visits and the events they fire: browsing, shoppable video, carts, checkout, orders, refunds, sign-ups, logins
+and bot crawls. Every valid event passes through `Traffic._emit`, which counts it for truth.json."""
+
+import json
+import random
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from itertools import accumulate
+
+from orchestration.generator.audience import EXTRA_DEVICE, Audience
+from orchestration.generator.catalog import CONVERSION_LIFT, Catalog, Hotspot, Video, pick
+from orchestration.generator.channels import DIRECT, CHANNEL_MIX, Touch, draw_channel, touch_for
+from orchestration.generator.clock import DAY_MS, HOURLY_TRAFFIC, HOUR_MS, MINUTE_MS, iso_timestamp
+from orchestration.generator.faults import SHOP_URL
+from orchestration.generator.fx import FxRates
+from orchestration.generator.ids import IdMint
+from orchestration.generator.stream import EventStream
+from orchestration.generator.truth import EMAIL, IPV6, PHONE, EventCounts, SessionCounts
+
+_dumps = json.JSONEncoder(separators=(",", ":")).encode
+
+# Visit shapes and purchase probabilities, tuned so about 2-3% of sessions convert.
+SHARE_BOUNCE = 0.36
+SHARE_VIDEO = 0.26  # of engaged visits; social traffic watches more
+SHARE_VIDEO_FROM_SOCIAL = 0.55
+P_PURCHASE_BROWSING = 0.038
+P_PURCHASE_AFTER_VIDEO = 0.022  # times the video's host/format lift and the best-segment lift
+P_CART_WITHOUT_PURCHASE = 0.085
+P_IN_VIDEO_INTENT_BUYER = 0.85  # a buyer who clicked a hotspot puts its product in the cart in the video
+P_IN_VIDEO_INTENT_BROWSER = 0.30  # a non-buyer who clicked does so too, then leaves: abandoned stream intent
+P_BUY_NOW = 0.30
+P_LOGIN = 0.30
+P_SIGN_UP = {"popup": 0.024, "form": 0.008, "social": 0.005}
+P_CAMPAIGN_SWITCH = 0.012
+P_REFUND = 0.08
+P_PARTIAL_REFUND = 0.45
+P_SECOND_REFUND = 0.35
+MAX_GAP_MS = 15 * MINUTE_MS  # within a visit; sessions split after 30 minutes
+VISIT_SPACING_MS = 36 * MINUTE_MS  # between visits of one device
+ABANDONMENT_WINDOW_MS = 24 * HOUR_MS
+COUPONS = (("WELCOME10", 0.10, 0.10), ("AUTUMN15", 0.15, 0.05))  # (code, discount, share of orders)
+_CHECKOUT_STEPS = ("shipping", "shipping_cost", "payment")
+_FIRST_NAMES = ("Anna", "Marco", "Julia", "Lukas", "Chloe", "Sven", "Elena", "Noah", "Lea", "Tom", "Sofia", "Emma",
+                "Jonas", "Clara", "Mateo", "Ingrid", "Olivia", "Hugo", "Mila", "Finn")
+_LAST_NAMES = ("Rossi", "Meyer", "Dubois", "Lindqvist", "Garcia", "Brown", "Schmidt", "Bianchi", "Jansen", "Martin",
+               "Novak", "Fischer", "Moreau", "Smith", "Berg", "Costa", "Weber", "Leroy", "Andersson", "Huber")
+_MAIL_DOMAINS = ("gmail.com", "Example.com", "web.de", "outlook.com", "icloud.com", "GMX.de", "libero.it")
+_PHONE_FORMATS = {"DE": "+49 15{} {:07d}", "IT": "+39 34{} {:07d}", "FR": "+33 6 {}{:07d}", "GB": "+44 77{} {:06d}",
+                  "US": "+1 (415) 55{}-{:04d}", "SE": "+46 70{} {:06d}", "ES": "+34 6{}{:07d}",
+                  "NL": "+31 6 {}{:06d}", "AT": "+43 66{} {:06d}", "BE": "+32 47{} {:06d}"}
+
+
+@dataclass
+class CartLine:
+    product: int
+    quantity: int
+    price_cents: int  # in the visit's currency
+
+
+@dataclass
+class RefundPlan:
+    device: int
+    user: int
+    order_id: str
+    currency: str
+    amount_cents: int
+    items: list[dict] | None
+    then: "RefundPlan | None" = None  # a second, later refund of the same order
+
+
+@dataclass
+class Visit:
+    device: int
+    anonymous_id: str
+    context: str
+    offset: int
+    ip_flag: int
+    currency: str
+    is_bot: bool
+    ms: int
+    user: int = -1
+    user_json: str = "null"
+    url: str | None = None
+    cart_id: str = ""
+    cart: list[CartLine] = field(default_factory=list)
+    purchased: bool = False
+    viewed: list[int] = field(default_factory=list)
+
+
+@dataclass
+class IntentRecord:
+    """An in-video add_to_cart/buy_now, kept to count abandoned (person, video) pairs at the end."""
+
+    device: int
+    user: int
+    video: str
+    ms: int
+
+
+class Traffic:
+    def __init__(self, rng: random.Random, seed: int, catalog: Catalog, audience: Audience, stream: EventStream,
+                 fx: FxRates, start_date: date, days: int, events: EventCounts, sessions: SessionCounts):
+        self._rng = rng
+        self._catalog = catalog
+        self._audience = audience
+        self._stream = stream
+        self._fx = fx
+        self._start_date = start_date
+        self._days = days
+        self._events = events
+        self._sessions = sessions
+        self._event_ids = IdMint(seed, "event_id")
+        self._cart_ids = IdMint(seed, "cart_id", bits=64)
+        self._event_seq = 0
+        self._order_seq = 0
+        self._products = catalog.products
+        self._videos = catalog.videos
+        self._hour_weights = list(accumulate(HOURLY_TRAFFIC))
+        self._day = 0
+        self._demand: list[float] = []
+        self._prices: dict[str, list[int]] = {}
+        self.refunds_due: dict[int, list[RefundPlan]] = {}
+        self.paid_clicks: Counter = Counter()  # campaign name -> visits today
+        self.units_sold: dict[int, Counter] = {}  # day -> product index -> units
+        self.intents: list[IntentRecord] = []
+        self.purchases_by_person: dict[int, list[int]] = {}
+        self._intent_pairs: set[tuple[int, str]] = set()
+
+    # --- the day --------------------------------------------------------------------------------------------
+
+    def start_day(self, day: int) -> None:
+        self._day = day
+        weekday = (self._start_date + timedelta(days=day)).weekday()
+        self._demand = self._catalog.daily_demand(day, weekday)
+        self._iso_week = (self._start_date + timedelta(days=day)).isocalendar().week
+        self._prices = {c: [self._local_price(p.price_cents, p.currency, c, day) for p in self._products]
+                        for c in ("EUR", "USD", "GBP", "SEK")}
+        self.paid_clicks = Counter()
+
+    def _local_price(self, cents: int, currency: str, to_currency: str, day: int) -> int:
+        """Shelf price in the shopper's currency: converted, then set to a .99 price point."""
+        if currency == to_currency:
+            return cents
+        converted = self._fx.convert_cents(cents, currency, to_currency, day)
+        return max(99, round(converted, -2) - 1)
+
+    def planned_start_ms(self, day_ms: int) -> int:
+        hour = pick(self._rng, self._hour_weights)
+        return day_ms + hour * HOUR_MS + self._rng.randrange(HOUR_MS)
+
+    def run_visit(self, device: int, planned_ms: int, refund: RefundPlan | None) -> None:
+        audience = self._audience
+        start = max(planned_ms, audience.last_event_ms[device] + VISIT_SPACING_MS + self._rng.randrange(20 * MINUTE_MS))
+        visit = self._open(device, start)
+        if visit.is_bot:
+            self._crawl(visit)
+        elif refund is not None:
+            self._refund_visit(visit, refund)
+        else:
+            self._shopping_visit(visit)
+        self._close(visit)
+
+    # --- opening and closing a visit --------------------------------------------------------------------------
+
+    def _open(self, device: int, ms: int) -> Visit:
+        a = self._audience
+        visit = Visit(device=device, anonymous_id=a.anonymous_id(device), context=a.context_json(device),
+                      offset=a.offset_minutes(device), ip_flag=IPV6 if a.is_ipv6[device] else 0,
+                      currency=a.currency(device), is_bot=a.is_bot(device), ms=ms,
+                      cart_id=f"cart_{self._cart_ids.hex(device)}")
+        if a.login_cookie[device]:
+            self._set_user(visit, a.owner[device])
+        return visit
+
+    def _close(self, visit: Visit) -> None:
+        a = self._audience
+        a.last_event_ms[visit.device] = visit.ms
+        a.visits_so_far[visit.device] += 1
+        if visit.user >= 0:
+            a.latest_user[visit.device] = visit.user
+        if not visit.is_bot:
+            self._sessions.sessions += 1
+            self._sessions.purchase_sessions += visit.purchased
+
+    def _set_user(self, visit: Visit, person: int) -> None:
+        visit.user = person
+        visit.user_json = f'"{self._audience.user_id(person)}"'
+
+    # --- emitting ---------------------------------------------------------------------------------------------
+
+    def _advance(self, low_ms: int = 2_000, mean_ms: int = 25_000) -> None:
+        visit_gap = low_ms + int(self._rng.expovariate(1 / mean_ms))
+        self._visit.ms += min(visit_gap, MAX_GAP_MS)
+
+    def _emit(self, visit: Visit, name: str, properties: dict, page: dict | None = None,
+              campaign: dict | None = None, flags: int = 0) -> None:
+        self._event_seq += 1
+        lag = 0 if visit.is_bot else self._stream.delivery_lag(visit.ms)
+        sent = self._stream.sent_at_ms(visit.ms, lag)
+        page_part = f',"page":{_dumps(page)}' if page is not None else ""
+        campaign_part = f',"campaign":{_dumps(campaign)}' if campaign is not None else ""
+        line = (
+            f'{{"event_id":"{self._event_ids.uuid(self._event_seq)}","event_name":"{name}",'
+            f'"occurred_at":"{iso_timestamp(visit.ms, visit.offset)}","sent_at":"{iso_timestamp(sent, visit.offset)}",'
+            f'"anonymous_id":"{visit.anonymous_id}","user_id":{visit.user_json}{page_part}{campaign_part},'
+            f'"context":{visit.context},"properties":{_dumps(properties)}}}'
+        )
+        flags |= visit.ip_flag
+        self._stream.add(visit.ms, line, flags, lag)
+        events = self._events
+        events.valid_unique += 1
+        events.by_name[name] += 1
+        events.count_pii(flags)
+        if visit.is_bot:
+            events.bot_events += 1
+        if lag:
+            events.late_by_lag_days[lag] += 1
+
+    def _page_view(self, visit: Visit, path: str, title: str, touch: Touch | None = None) -> None:
+        url = f"{SHOP_URL}{path}"
+        referrer = visit.url
+        campaign = None
+        if touch is not None:
+            url += touch.url_query
+            referrer = touch.referrer
+            campaign = touch.campaign
+        self._emit(visit, "page_view", {}, page={"url": url, "referrer": referrer, "title": f"{title} | Lumen & Loom"},
+                   campaign=campaign)
+        visit.url = url
+
+    # --- shopping ---------------------------------------------------------------------------------------------
+
+    def _shopping_visit(self, visit: Visit) -> None:
+        self._visit = visit
+        rng = self._rng
+        channel = draw_channel(rng)
+        touch = touch_for(rng, channel, self._iso_week)
+        self._count_touch(touch)
+        self._sessions.by_channel[channel] += 1
+        self._log_in_shared_or_second_device(visit, before_landing=True)
+        engaged = rng.random() >= SHARE_BOUNCE
+        share_video = SHARE_VIDEO_FROM_SOCIAL if "Social" in channel else SHARE_VIDEO
+        video = rng.choice(self._videos) if engaged and rng.random() < share_video else None
+        if video is not None:
+            self._page_view(visit, f"/v/{video.video_id}", video.title, touch)
+        else:
+            self._landing_page(visit, touch)
+        if not engaged:
+            return
+        self._log_in_shared_or_second_device(visit, before_landing=False)
+        self._maybe_sign_up_or_log_in(visit)
+        if video is not None:
+            buys = self._watch(visit, video)
+            steps = rng.randint(0, 2)
+        else:
+            buys = rng.random() < P_PURCHASE_BROWSING
+            steps = rng.randint(1, 6)
+        for _ in range(steps):
+            self._advance()
+            self._browse_step(visit, channel)
+        if buys or rng.random() < P_CART_WITHOUT_PURCHASE:
+            self._fill_cart(visit)
+        if buys:
+            self._purchase(visit)
+        elif visit.cart:
+            self._abandon_checkout(visit)
+
+    def _count_touch(self, touch: Touch) -> None:
+        if touch.paid is not None:
+            self.paid_clicks[touch.paid.name] += 1
+
+    def _landing_page(self, visit: Visit, touch: Touch) -> None:
+        r = self._rng.random()
+        if r < 0.35:
+            self._page_view(visit, "/", "Home", touch)
+        elif r < 0.6:
+            category = self._rng.choice(self._products).category
+            self._page_view(visit, f"/c/{category.lower()}", category, touch)
+        else:
+            self._view_product(visit, pick(self._rng, self._demand), touch)
+
+    def _view_product(self, visit: Visit, product: int, touch: Touch | None = None, video: str | None = None) -> None:
+        p = self._products[product]
+        if video is None:
+            self._page_view(visit, f"/p/{p.product_id}", p.name, touch)
+            self._advance(300, 1_500)
+        properties = {"product_id": p.product_id, "price": self._prices[visit.currency][product] / 100,
+                      "currency": visit.currency}
+        if video is not None:
+            properties["video_id"] = video
+        self._emit(visit, "view_item", properties)
+        visit.viewed.append(product)
+
+    def _browse_step(self, visit: Visit, channel: str) -> None:
+        rng = self._rng
+        if rng.random() < P_CAMPAIGN_SWITCH:
+            self._switch_campaign(visit, channel)
+            return
+        r = rng.random()
+        if r < 0.3:
+            category = self._products[pick(rng, self._demand)].category
+            self._page_view(visit, f"/c/{category.lower()}", category)
+            self._advance(300, 1_000)
+            self._emit(visit, "view_item_list", {"list_id": f"category-{category.lower()}", "category": category})
+        elif r < 0.82:
+            self._view_product(visit, pick(rng, self._demand))
+        else:
+            product = self._products[pick(rng, self._demand)]
+            query = f"{product.name.split()[-1].lower()} {rng.choice(('', 'black', 'beige', 'sale', 'women'))}".strip()
+            self._emit(visit, "search", {"query": query, "results_count": rng.randint(0, 48)})
+            self._advance(500, 2_000)
+            self._emit(visit, "view_item_list", {"list_id": "search-results"})
+        if visit.viewed and rng.random() < 0.04:
+            self._advance()
+            self._emit(visit, "add_to_wishlist", {"product_id": self._products[visit.viewed[-1]].product_id})
+
+    def _switch_campaign(self, visit: Visit, channel: str) -> None:
+        """A second click mid-visit (an e-mail or ad opened in another tab): a new touch in the same session."""
+        other = self._rng.choice([c for c in ("Email", "Paid Social", "Paid Search", "SMS", "Affiliates")
+                                  if c != channel])
+        touch = touch_for(self._rng, other, self._iso_week)
+        self._count_touch(touch)
+        self._sessions.mid_visit_campaign_changes += 1
+        self._page_view(visit, "/", "Home", touch)
+
+    # --- identity ---------------------------------------------------------------------------------------------
+
+    def _log_in(self, visit: Visit, person: int) -> None:
+        self._advance()
+        self._page_view(visit, "/account/login", "Sign in")
+        self._advance(3_000, 10_000)
+        self._set_user(visit, person)
+        if visit.device not in self._audience.household:
+            self._audience.login_cookie[visit.device] = 1
+
+    def _log_in_shared_or_second_device(self, visit: Visit, *, before_landing: bool) -> None:
+        """Shared devices log in every visit (alternating people); second devices on their first visit."""
+        a = self._audience
+        device = visit.device
+        if before_landing or visit.user >= 0:
+            return
+        if device in a.household:
+            ordinal = a.visits_so_far[device]
+            member = a.household[device]
+            person = (device, member)[ordinal % 2] if ordinal < 2 else self._rng.choice((device, member))
+            self._log_in(visit, person)
+        elif a.kind[device] == EXTRA_DEVICE:
+            self._log_in(visit, a.owner[device])
+
+    def _maybe_sign_up_or_log_in(self, visit: Visit) -> None:
+        if visit.user >= 0:
+            return
+        person = self._audience.owner[visit.device]
+        if self._audience.has_account[person]:
+            if self._rng.random() < P_LOGIN:
+                self._log_in(visit, person)
+            return
+        for method, probability in P_SIGN_UP.items():
+            if self._rng.random() < probability:
+                self._sign_up(visit, person, method)
+                return
+
+    def _sign_up(self, visit: Visit, person: int, method: str) -> None:
+        self._advance()
+        self._audience.has_account[person] = 1
+        self._audience.login_cookie[visit.device] = 1
+        self._set_user(visit, person)
+        properties = {"method": method, "email": self._email(person)}
+        flags = EMAIL
+        if method in ("form", "checkout") and self._rng.random() < 0.8:
+            properties["phone"] = self._phone(visit.device)
+            flags |= PHONE
+        self._emit(visit, "sign_up", properties, flags=flags)
+        self._sessions.sign_ups[method] += 1
+
+    def _email(self, person: int) -> str:
+        """As people type them: mixed case, sometimes a stray space (the loader normalises before hashing)."""
+        rng = self._rng
+        first, last = rng.choice(_FIRST_NAMES), rng.choice(_LAST_NAMES)
+        local = rng.choice((f"{first}.{last}", f"{first.lower()}.{last.lower()}", f"{first[0]}{last}".lower(),
+                            f"{first.lower()}{person % 1000}"))
+        return f"{local}@{rng.choice(_MAIL_DOMAINS)}" + (" " if rng.random() < 0.15 else "")
+
+    def _phone(self, device: int) -> str:
+        country = self._audience.context_country(device)
+        return _PHONE_FORMATS[country].format(self._rng.randint(1, 9), self._rng.randrange(10 ** 6))
+
+    # --- shoppable video --------------------------------------------------------------------------------------
+
+    def _watch(self, visit: Visit, video: Video) -> bool:
+        """Plays the video; returns whether this viewer goes on to buy in this visit."""
+        rng = self._rng
+        length = video.length_s
+        completed = rng.random() < video.completion_probability
+        watched = length if completed else length * rng.uniform(0.03, 0.97)
+        timeline: list[tuple[float, int, str, object]] = [(0.0, 0, "video_start", None)]
+        for percent in (25, 50, 75):
+            if watched >= length * percent / 100:
+                timeline.append((length * percent / 100, 1, "video_progress", percent))
+        if completed:
+            timeline.append((float(length), 1, "video_progress", 100))
+            timeline.append((float(length), 2, "video_complete", None))
+        clicked: list[tuple[float, Hotspot]] = []
+        saw_best_segment = False
+        for hotspot in video.hotspots:
+            if hotspot.start_s > watched:
+                continue
+            timeline.append((hotspot.start_s, 3, "hotspot_impression", hotspot))
+            saw_best_segment |= hotspot.segment == self._catalog.best_segment
+            if rng.random() < hotspot.click_probability:
+                position = round(rng.uniform(hotspot.start_s, min(hotspot.end_s, watched)), 1)
+                timeline.append((position, 4, "hotspot_click", hotspot))
+                clicked.append((position, hotspot))
+        lift = video.conversion_multiplier * (CONVERSION_LIFT if saw_best_segment else 1.0)
+        buys = rng.random() < P_PURCHASE_AFTER_VIDEO * lift
+        for position, hotspot in clicked:
+            if rng.random() < 0.5:
+                timeline.append((position + 1.5, 5, "view_item", hotspot))
+            if rng.random() < 0.05:
+                timeline.append((position + 3.0, 6, "add_to_wishlist", hotspot))
+        if clicked and rng.random() < (P_IN_VIDEO_INTENT_BUYER if buys else P_IN_VIDEO_INTENT_BROWSER) \
+                and self._may_intend(visit, video):
+            position, hotspot = rng.choice(clicked)
+            timeline.append((position + 4.0, 7, "buy_now" if rng.random() < P_BUY_NOW else "add_to_cart", hotspot))
+        timeline.sort(key=lambda item: (item[0], item[1]))
+        self._play(visit, video, timeline)
+        return buys
+
+    def _may_intend(self, visit: Visit, video: Video) -> bool:
+        """One visit per (person, video) with in-video intents, and none on shared devices: which intent
+        the abandonment window starts from is then never ambiguous."""
+        if visit.device in self._audience.household:
+            return False
+        pair = (self._audience.owner[visit.device], video.video_id)
+        if pair in self._intent_pairs:
+            return False
+        self._intent_pairs.add(pair)
+        return True
+
+    def _play(self, visit: Visit, video: Video, timeline: list[tuple[float, int, str, object]]) -> None:
+        self._advance(1_000, 2_000)
+        started = visit.ms
+        video_id = video.video_id
+        for position, _, name, detail in timeline:
+            visit.ms = started + int(position * 1000)
+            if name in ("video_start", "video_complete"):
+                self._emit(visit, name, {"video_id": video_id, "position_s": round(position, 1)})
+            elif name == "video_progress":
+                self._emit(visit, name, {"video_id": video_id, "percent": detail, "position_s": round(position, 1)})
+            elif name in ("hotspot_impression", "hotspot_click"):
+                self._emit(visit, name, {"video_id": video_id, "hotspot_id": detail.hotspot_id,
+                                         "product_id": detail.product_id, "position_s": round(position, 1)})
+            elif name == "view_item":
+                self._view_product(visit, self._product_index[detail.product_id], video=video_id)
+            elif name == "add_to_wishlist":
+                self._emit(visit, name, {"product_id": detail.product_id, "video_id": video_id,
+                                         "hotspot_id": detail.hotspot_id})
+            else:
+                self._in_video_intent(visit, name, video_id, detail, position)
+        self._advance()
+
+    def _in_video_intent(self, visit: Visit, name: str, video_id: str, hotspot: Hotspot, position: float) -> None:
+        product = self._product_index[hotspot.product_id]
+        price = self._prices[visit.currency][product]
+        visit.cart.append(CartLine(product, 1, price))
+        self._emit(visit, name, {"product_id": hotspot.product_id, "price": price / 100, "quantity": 1,
+                                 "currency": visit.currency, "cart_id": visit.cart_id, "video_id": video_id,
+                                 "hotspot_id": hotspot.hotspot_id, "position_s": round(position - 4.0, 1)})
+        self.intents.append(IntentRecord(visit.device, visit.user, video_id, visit.ms))
+
+    # --- cart, checkout, order --------------------------------------------------------------------------------
+
+    def _fill_cart(self, visit: Visit) -> None:
+        rng = self._rng
+        wanted = 0 if visit.cart else (1 if rng.random() < 0.7 else rng.randint(2, 3))
+        for _ in range(wanted):
+            if visit.viewed and rng.random() < 0.8:
+                product = rng.choice(visit.viewed)
+            else:
+                product = pick(rng, self._demand)
+                self._advance()
+                self._view_product(visit, product)
+            quantity = 1 if rng.random() < 0.85 else rng.randint(2, 3)
+            price = self._prices[visit.currency][product]
+            self._advance()
+            self._emit(visit, "add_to_cart", {"product_id": self._products[product].product_id,
+                                              "price": price / 100, "quantity": quantity,
+                                              "currency": visit.currency, "cart_id": visit.cart_id})
+            visit.cart.append(CartLine(product, quantity, price))
+        if len(visit.cart) > 1 and rng.random() < 0.15:
+            removed = visit.cart.pop(rng.randrange(len(visit.cart)))
+            self._advance()
+            self._emit(visit, "remove_from_cart", {"product_id": self._products[removed.product].product_id,
+                                                   "quantity": removed.quantity, "cart_id": visit.cart_id})
+
+    def _cart_value(self, visit: Visit) -> int:
+        return sum(line.price_cents * line.quantity for line in visit.cart)
+
+    def _begin_checkout(self, visit: Visit, steps: int) -> None:
+        self._advance()
+        self._page_view(visit, "/cart", "Your bag")
+        self._advance()
+        self._emit(visit, "begin_checkout", {"value": self._cart_value(visit) / 100, "currency": visit.currency,
+                                             "cart_id": visit.cart_id})
+        for step in range(1, steps + 1):
+            self._advance(5_000, 30_000)
+            self._emit(visit, "checkout_step", {"step": step, "step_name": _CHECKOUT_STEPS[step - 1]})
+
+    def _abandon_checkout(self, visit: Visit) -> None:
+        if self._rng.random() < 0.45:
+            self._begin_checkout(visit, self._rng.randint(0, 2))
+
+    def _purchase(self, visit: Visit) -> None:
+        """Orders need an account: a guest signs up at checkout, a known customer logs in."""
+        if visit.user < 0:
+            person = self._audience.owner[visit.device]
+            if self._audience.has_account[person]:
+                self._log_in(visit, person)
+            else:
+                self._sign_up(visit, person, "checkout")
+        self._begin_checkout(visit, 3)
+        self._advance(10_000, 30_000)
+        order = self._order(visit)
+        self._emit(visit, "purchase", order)
+        visit.purchased = True
+        sessions = self._sessions
+        sessions.orders += 1
+        sessions.revenue_cents[visit.currency] += round(order["revenue"] * 100)
+        sold = self.units_sold.setdefault(self._stream.day_of(visit.ms), Counter())
+        for line in visit.cart:
+            sold[line.product] += line.quantity
+        self.purchases_by_person.setdefault(visit.user, []).append(visit.ms)
+        self._plan_refund(visit, order)
+        visit.cart = []
+
+    def _order(self, visit: Visit) -> dict:
+        rng = self._rng
+        self._order_seq += 1
+        subtotal = self._cart_value(visit)
+        discount, coupon = 0, None
+        r = rng.random()
+        for code, rate, share in COUPONS:
+            if r < share:
+                discount, coupon = round(subtotal * rate), code
+                break
+            r -= share
+        shipping = 0 if subtotal - discount >= 6000 else 495
+        revenue = subtotal - discount + shipping
+        order = {
+            "order_id": f"LL-{100000 + self._order_seq}",
+            "revenue": revenue / 100,
+            "currency": visit.currency,
+            "items": [{"product_id": self._products[line.product].product_id, "price": line.price_cents / 100,
+                       "quantity": line.quantity} for line in visit.cart],
+            "tax": round(revenue * 19 / 119) / 100,  # VAT included in the revenue
+            "shipping": shipping / 100,
+            "discount": discount / 100,
+        }
+        if coupon:
+            order["coupon"] = coupon
+        return order
+
+    def _plan_refund(self, visit: Visit, order: dict) -> None:
+        rng = self._rng
+        if rng.random() >= P_REFUND:
+            return
+        revenue = round(order["revenue"] * 100)
+        first_item = order["items"][0]
+        if rng.random() < P_PARTIAL_REFUND and revenue > 200:
+            amount = min(revenue - 100, round(first_item["price"] * 100) * first_item["quantity"])
+            items = [first_item]
+        else:
+            amount, items = revenue, None
+        plan = RefundPlan(visit.device, visit.user, order["order_id"], visit.currency, amount, items)
+        if items is not None and rng.random() < P_SECOND_REFUND:
+            rest = revenue - amount
+            plan.then = RefundPlan(visit.device, visit.user, order["order_id"], visit.currency,
+                                   max(1, rest // 2), None)
+        self._schedule_refund(plan, self._stream.day_of(visit.ms) + rng.randint(2, 12))
+
+    def _schedule_refund(self, plan: RefundPlan, day: int) -> None:
+        if day < self._days:
+            self.refunds_due.setdefault(day, []).append(plan)
+
+    def _refund_visit(self, visit: Visit, plan: RefundPlan) -> None:
+        """The customer opens the order in their account and the shop books the refund."""
+        self._visit = visit
+        self._sessions.by_channel[DIRECT.channel] += 1
+        self._sessions.refund_sessions += 1
+        self._set_user(visit, plan.user)
+        self._page_view(visit, f"/account/orders/{plan.order_id}", "Your order", DIRECT)
+        self._advance(20_000, 40_000)
+        properties: dict = {"order_id": plan.order_id, "amount": plan.amount_cents / 100, "currency": plan.currency}
+        if plan.items is not None:
+            properties["items"] = plan.items
+        self._emit(visit, "refund", properties)
+        sessions = self._sessions
+        sessions.refunds += 1
+        sessions.refunded_orders.add(plan.order_id)
+        sessions.refund_cents[plan.currency] += plan.amount_cents
+        if plan.then is not None:
+            self._schedule_refund(plan.then, self._day + self._rng.randint(2, 6))
+
+    # --- bots -------------------------------------------------------------------------------------------------
+
+    def _crawl(self, visit: Visit) -> None:
+        """Crawlers and scripts: many fast page loads, never a login or an order."""
+        self._visit = visit
+        rng = self._rng
+        self._page_view(visit, "/", "Home", DIRECT)
+        for _ in range(rng.randint(5, 24)):
+            visit.ms += rng.randint(300, 4_000)
+            r = rng.random()
+            product = rng.randrange(len(self._products))
+            if r < 0.55:
+                p = self._products[product]
+                self._page_view(visit, f"/p/{p.product_id}", p.name)
+            elif r < 0.85:
+                self._view_product(visit, product, video="") if False else self._emit(
+                    visit, "view_item", {"product_id": self._products[product].product_id,
+                                         "price": self._prices["EUR"][product] / 100, "currency": "EUR"})
+            else:
+                category = self._products[product].category
+                self._emit(visit, "view_item_list", {"list_id": f"category-{category.lower()}", "category": category})
+
+    # --- what only the end can tell ---------------------------------------------------------------------------
+
+    def abandonment(self) -> dict:
+        """Abandoned stream intent (CONTRACT section 9), counted the way the contract defines people.
+
+        A person is the customer the device is stitched to (the latest user_id ever seen on the anonymous_id,
+        CONTRACT section 7), else the anonymous_id. A (person, video) pair is abandoned when no purchase of
+        that person follows its last in-video intent within 24 hours and those 24 hours have passed by the
+        newest occurred_at in the data; while they have not, the pair is pending.
+        """
+        now = self._stream.latest_ms
+        stitched: dict[tuple[int, str], int] = {}
+        by_event_identity: dict[tuple[int, str], int] = {}
+        for intent in self.intents:
+            latest_user = self._audience.latest_user[intent.device]
+            person = latest_user if latest_user >= 0 else -1 - intent.device
+            stitched[(person, intent.video)] = max(stitched.get((person, intent.video), 0), intent.ms)
+            person = intent.user if intent.user >= 0 else -1 - intent.device
+            by_event_identity[(person, intent.video)] = max(by_event_identity.get((person, intent.video), 0),
+                                                            intent.ms)
+        outcome = self._judge_pairs(stitched, now)
+        outcome["pairs_by_event_user_id"] = self._judge_pairs(by_event_identity, now)["pairs"]
+        return outcome
+
+    def _judge_pairs(self, last_intent: dict[tuple[int, str], int], now: int) -> dict:
+        abandoned = converted = pending = 0
+        for (person, _), ms in last_intent.items():
+            orders = self.purchases_by_person.get(person, []) if person >= 0 else []
+            if any(ms < t <= ms + ABANDONMENT_WINDOW_MS for t in orders):
+                converted += 1
+            elif ms + ABANDONMENT_WINDOW_MS <= now:
+                abandoned += 1
+            else:
+                pending += 1
+        closed = abandoned + converted
+        return {"pairs": abandoned, "share": round(abandoned / closed, 4) if closed else 0.0,
+                "converted_pairs": converted, "pending_pairs": pending}
+
+
+__all__ = ["CHANNEL_MIX", "DAY_MS", "Traffic"]

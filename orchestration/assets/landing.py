@@ -70,8 +70,8 @@ def _landing_asset(source: str) -> dg.AssetsDefinition:
             )
         except LoadFailed as failure:
             raise dg.Failure(
-                description=f"{len(failure.errors)} landing file(s) of {source}/ could not be loaded; "
-                "every other file was.",
+                description=f"{len(failure.errors)} landing file(s) of {source}/ could not be loaded "
+                "(every other file was):\n" + "\n".join(failure.errors),
                 metadata={"errors": dg.MetadataValue.md("\n".join(f"- {e}" for e in failure.errors))},
             ) from failure
         for report in reports:

@@ -148,14 +148,14 @@ _BOT_FIRST_OCTETS = (3, 18, 34, 35, 52, 54, 66, 104, 157, 207)
 _IPV6_PREFIXES = ("2a02:8109", "2a01:c23", "2003:e2", "2a00:23c6", "2600:1700", "2001:16b8")
 
 SHARE_EXTRA_DEVICE = 0.02  # devices that are a known customer's second device (cross-device logins)
-SHARE_BOTS = 0.0025  # bot devices; each crawls a lot, so they produce about 2-3% of events
+SHARE_BOTS = 0.002  # bot devices; each crawls a lot, so they produce about 2-3% of events
 SHARE_SHARED_DEVICE = 0.004  # devices two customers log in on
 SHARE_EXISTING_CUSTOMERS = 0.15  # people who already have an account when the data starts
 SHARE_IPV6 = 0.12
 SHARE_LOCAL_OFFSET = 0.06  # devices whose clock writes +02:00 instead of Z
 LOCAL_OFFSET_MINUTES = 120
 # Visits per human device: most come once, some return several times.
-_VISIT_COUNTS = ((1, 0.62), (2, 0.20), (3, 0.09), (4, 0.04), (5, 0.02), (6, 0.015), (8, 0.01), (10, 0.005))
+_VISIT_COUNTS = ((1, 0.70), (2, 0.17), (3, 0.07), (4, 0.03), (5, 0.015), (6, 0.008), (8, 0.005), (10, 0.002))
 
 
 @dataclass(frozen=True)
@@ -185,7 +185,7 @@ class Audience:
         self.owner = array("i", range(self.devices))
         self.profile = bytearray(self.devices)
         self.country = bytearray(self.devices)
-        self.ipv4 = array("L", bytes(4 * self.devices))
+        self.ipv4 = array("I", [0]) * self.devices
         self.is_ipv6 = bytearray(self.devices)
         self.local_offset = bytearray(self.devices)
         self.household: dict[int, int] = {}  # shared device -> the second person using it
@@ -196,12 +196,14 @@ class Audience:
         # Mutable per-device state while traffic runs.
         self.login_cookie = bytearray(self.devices)
         self.latest_user = array("i", [-1]) * self.devices
-        self.last_event_ms = array("q", bytes(8 * self.devices))
-        self.visits_so_far = array("H", bytes(2 * self.devices))
+        self.last_event_ms = array("q", [0]) * self.devices
+        self.visits_so_far = array("H", [0]) * self.devices
 
         self.profiles = tuple(DeviceProfile(t, ua, False) for t, ua, _ in HUMAN_USER_AGENTS) + tuple(
             DeviceProfile("desktop", ua, True) for ua in BOT_USER_AGENTS
         )
+        # The JSON of a device's context around its ip, per (profile, country): built once, not per visit.
+        self._context_parts = [[_context_parts(profile, country) for country in COUNTRIES] for profile in self.profiles]
         self._draw(rng, extra, shared)
 
     def _draw(self, rng: random.Random, extra: int, shared: int) -> None:
@@ -228,7 +230,11 @@ class Audience:
             self.kind[device] = EXTRA_DEVICE
             self.owner[device] = person
             self.has_account[person] = 1
-        for k, device in enumerate(rng.sample(range(self.primary), shared)):
+        # Shared devices are chosen among people with one device, so every purchase is made by the person the
+        # device is stitched to, or by the one whose user_id it carries, never a third.
+        with_second_device = set(self.owner[self.primary:self.primary + extra])
+        single_device = [d for d in range(self.primary) if d not in with_second_device]
+        for k, device in enumerate(rng.sample(single_device, min(shared, len(single_device)))):
             member = self.primary + k
             self.household[device] = member
             self.has_account[member] = 1
@@ -254,24 +260,25 @@ class Audience:
         return f"{v >> 24}.{v >> 16 & 255}.{v >> 8 & 255}.{v & 255}"
 
     def context_json(self, device: int) -> str:
-        profile = self.profiles[self.profile[device]]
-        country, locale, _, _ = COUNTRIES[self.country[device]]
-        return json.dumps(
-            {
-                "device_type": profile.device_type,
-                "user_agent": profile.user_agent,
-                "ip": self.ip(device),
-                "country": country,
-                "locale": locale,
-            },
-            separators=(",", ":"),
-        )
+        head, tail = self._context_parts[self.profile[device]][self.country[device]]
+        return f"{head}{self.ip(device)}{tail}"
+
+    def country_code(self, device: int) -> str:
+        return COUNTRIES[self.country[device]][0]
 
     def currency(self, device: int) -> str:
         return COUNTRIES[self.country[device]][2]
 
     def offset_minutes(self, device: int) -> int:
         return LOCAL_OFFSET_MINUTES if self.local_offset[device] else 0
+
+
+def _context_parts(profile: DeviceProfile, country: tuple[str, str, str, float]) -> tuple[str, str]:
+    marker = "\0ip\0"
+    text = json.dumps({"device_type": profile.device_type, "user_agent": profile.user_agent, "ip": marker,
+                       "country": country[0], "locale": country[1]}, separators=(",", ":"))
+    head, tail = text.split(json.dumps(marker)[1:-1])
+    return head, tail
 
 
 def _visit_days(rng: random.Random, count: int, day_weights: list[float]) -> list[int]:

@@ -56,9 +56,10 @@ _PRICE_CURRENCIES = (("EUR", 0.90), ("USD", 0.06), ("GBP", 0.04))
 
 HOSTS = ("Mia Laurent", "Jonas Berg", "Sofia Conti", "Lea Novak", "Amara Okafor")
 FORMATS = ("tutorial", "haul", "unboxing", "live_replay", "review")
-# Topic segments, not positions in the timeline: a hotspot's segment sits anywhere in its video, so seeing one
-# segment says nothing about having seen another and the non-best segments convert alike.
-SEGMENTS = ("style_tips", "close_up_demo", "fit_check", "styling_combo", "price_reveal", "behind_the_scenes")
+# Topic segments, not positions in the timeline: each sits anywhere in its video. Every video has one hotspot
+# in each non-best segment, so the non-best segments are seen in the same videos equally often and convert
+# alike; five names keep that within the contract's 2-6 hotspots per video.
+SEGMENTS = ("style_tips", "close_up_demo", "fit_check", "styling_combo", "colour_options")
 CONVERSION_LIFT = 2.0
 # Weekday demand shapes, Monday..Sunday, normalised to mean 1 when drawn.
 _WEEKLY_SHAPES = (
@@ -156,11 +157,11 @@ def _product(rng: random.Random, number: int, popularity: float) -> Product:
     )
 
 
-def _products(rng: random.Random, count: int) -> tuple[Product, ...]:
+def _products(rng: random.Random, size: int) -> tuple[Product, ...]:
     # Zipf-like long tail: popularity 1/rank, ranks shuffled so ids do not reveal bestsellers.
-    ranks = list(range(1, count + 1))
+    ranks = list(range(1, size + 1))
     rng.shuffle(ranks)
-    return tuple(_product(rng, i + 1, 1.0 / ranks[i] ** 1.05) for i in range(count))
+    return tuple(_product(rng, i + 1, 1.0 / ranks[i] ** 1.05) for i in range(size))
 
 
 def _hotspots(
@@ -192,22 +193,24 @@ def _videos(
     best_format: str,
     best_segment: str,
 ) -> tuple[Video, ...]:
-    """Every host films every format twice (a short reel and a longer piece): host and format are balanced,
-    so each dimension's lift shows undiluted. The best segment sits in the videos of a Latin-square diagonal,
-    the same number per host and per format."""
+    """A balanced design, so each dimension's planted lift shows and the other variants convert alike.
+
+    Every host films every format twice, a reel and a long piece. Every video has a hotspot in every non-best
+    segment; the videos on one Latin-square diagonal of host x format (the same number per host and per
+    format) have one more, in the best segment. Hotspots sit in random order in the timeline.
+    """
     others = [s for s in SEGMENTS if s != best_segment]
     videos = []
     for h, host in enumerate(HOSTS):
         for f, video_format in enumerate(FORMATS):
+            on_diagonal = (h + f) % len(HOSTS) == 0
             for take in range(2):
                 number = len(videos) + 1
                 video_id = f"V{number:03d}"
                 is_reel = take == 0
                 length = rng.randint(30, 90) if is_reel else rng.randint(150, 480)
-                count = rng.randint(2, 3) if is_reel else rng.randint(3, 6)
-                segments = rng.sample(others, count)
-                if (h + f) % len(HOSTS) == 0:
-                    segments[rng.randrange(count)] = best_segment
+                segments = others + [best_segment] if on_diagonal else list(others)
+                rng.shuffle(segments)
                 lift = (CONVERSION_LIFT if host == best_host else 1.0) * (
                     CONVERSION_LIFT if video_format == best_format else 1.0
                 )

@@ -6,7 +6,6 @@ Every source/medium here falls into its intended channel under seeds/channel_gro
 
 import random
 from dataclasses import dataclass
-from urllib.parse import urlencode
 
 CHANNEL_MIX: dict[str, float] = {
     "Direct": 0.22,
@@ -130,7 +129,9 @@ def _tagged(
         parameters["utm_term"] = term
     if click_parameter:
         parameters[click_parameter] = click_id
-    return Touch(channel, "?" + urlencode(parameters), None, None, paid)
+    # Every value is a url-safe token or words: a space is all that needs encoding.
+    return Touch(channel, "?" + "&".join(f"{k}={v.replace(' ', '+')}" for k, v in parameters.items()), None, None,
+                 paid)
 
 
 def _referred(channel: str, referrer: str) -> Touch:

@@ -62,11 +62,15 @@ def _offset_text(offset_minutes: int) -> str:
     return f"{sign}{hours:02d}:{minutes:02d}"
 
 
+@lru_cache(maxsize=1 << 18)
+def _minute_text(minutes_since_epoch: int) -> str:
+    """"YYYY-MM-DDTHH:MM:" of a local minute: events cluster in minutes, so this is mostly a cache hit."""
+    days, minute_of_day = divmod(minutes_since_epoch, 24 * 60)
+    return f"{_date_text(days)}T{minute_of_day // 60:02d}:{minute_of_day % 60:02d}:"
+
+
 def iso_timestamp(ms: int, offset_minutes: int = 0) -> str:
     """ISO-8601 with milliseconds, as the device's clock wrote it: `Z` or a local offset, same instant."""
-    local = ms + offset_minutes * MINUTE_MS
-    days, rest = divmod(local, DAY_MS)
-    hours, rest = divmod(rest, HOUR_MS)
-    minutes, rest = divmod(rest, MINUTE_MS)
+    minute, rest = divmod(ms + offset_minutes * MINUTE_MS, MINUTE_MS)
     seconds, millis = divmod(rest, 1000)
-    return f"{_date_text(days)}T{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}{_offset_text(offset_minutes)}"
+    return f"{_minute_text(minute)}{seconds:02d}.{millis:03d}{_offset_text(offset_minutes)}"

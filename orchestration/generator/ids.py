@@ -30,5 +30,5 @@ class IdMint:
 
     def uuid(self, n: int) -> str:
         """UUID-shaped text of a 128-bit mint (no version bits: these are not RFC 4122 UUIDs)."""
-        h = self.hex(n)
+        h = f"{self.number(n):032x}"
         return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"

@@ -2,8 +2,8 @@
 late events a later day.
 
 Late events go to the front of their delivery day's first file. Lags of 1-2 days and of 5-10 days are
-used, never 3-4: measured against the newest event in earlier files, a 1-2 day lag is always under 3
-days late and a 5-10 day lag always over, so the split at `late_arrival_days` = 3 is unambiguous.
+used, never 3-4: measured against the newest event in earlier files, a 1-2 day lag is never more than 3
+days late and a 5-10 day lag always is, so the split at `late_arrival_days` = 3 is unambiguous.
 """
 
 import random
@@ -31,25 +31,23 @@ class EventStream:
         """The day whose files hold an event; visits running past the last midnight stay in the last day."""
         return min((ms - self._start_ms) // DAY_MS, self._days - 1)
 
-    def delivery_lag(self, ms: int) -> int:
-        """0 for on-time events; else the days after its own day the event is delivered."""
-        if self._rng.random() >= SHARE_LATE:
-            return 0
-        lag = self._rng.choice(LONG_LAGS if self._rng.random() < SHARE_LONG_LAG else SHORT_LAGS)
+    def send(self, ms: int, *, may_be_late: bool) -> tuple[int, int]:
+        """(sent_at ms, delivery lag in days): sent moments later and delivered the same day, or for a
+        planted late event held back and sent on its delivery day."""
+        random = self._rng.random
+        if not may_be_late or random() >= SHARE_LATE:
+            return ms + 40 + int(random() * 2460), 0
+        lag = self._rng.choice(LONG_LAGS if random() < SHARE_LONG_LAG else SHORT_LAGS)
+        day = self.day_of(ms)
         # Never into the last day: its file also holds events past midnight, which would blur the lag.
-        return lag if self.day_of(ms) + lag < self._days - 1 else 0
-
-    def sent_at_ms(self, ms: int, lag: int) -> int:
-        """When the device sent it: moments later, or on the delivery day when it was held back."""
-        if not lag:
-            return ms + self._rng.randint(40, 2500)
-        delivery_start = self._start_ms + (self.day_of(ms) + lag) * DAY_MS
-        return delivery_start + self._rng.randint(0, 5 * HOUR_MS)
+        if day + lag >= self._days - 1:
+            return ms + 40 + int(random() * 2460), 0
+        return self._start_ms + (day + lag) * DAY_MS + self._rng.randrange(5 * HOUR_MS), lag
 
     def add(self, ms: int, line: str, flags: int, lag: int) -> None:
         if ms > self.latest_ms:
             self.latest_ms = ms
-        day = self.day_of(ms)
+        day = min((ms - self._start_ms) // DAY_MS, self._days - 1)
         if lag:
             self._late.setdefault(day + lag, []).append((ms, line, flags))
         else:

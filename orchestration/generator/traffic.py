@@ -1,24 +1,31 @@
 """Visits and the events they fire: browsing, shoppable video, carts, checkout, orders, refunds, sign-ups, logins
 and bot crawls. Every valid event passes through `Traffic._emit`, which counts it for truth.json."""
 
-import json
 import random
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from itertools import accumulate
+from json.encoder import c_make_encoder, encode_basestring_ascii
 
 from orchestration.generator.audience import EXTRA_DEVICE, Audience
 from orchestration.generator.catalog import CONVERSION_LIFT, Catalog, Hotspot, Video, pick
-from orchestration.generator.channels import DIRECT, CHANNEL_MIX, Touch, draw_channel, touch_for
-from orchestration.generator.clock import DAY_MS, HOURLY_TRAFFIC, HOUR_MS, MINUTE_MS, iso_timestamp
+from orchestration.generator.channels import DIRECT, Touch, draw_channel, touch_for
+from orchestration.generator.clock import HOUR_MS, HOURLY_TRAFFIC, MINUTE_MS, iso_timestamp
 from orchestration.generator.faults import SHOP_URL
 from orchestration.generator.fx import FxRates
 from orchestration.generator.ids import IdMint
 from orchestration.generator.stream import EventStream
 from orchestration.generator.truth import EMAIL, IPV6, PHONE, EventCounts, SessionCounts
 
-_dumps = json.JSONEncoder(separators=(",", ":")).encode
+# The C encoder json.dumps uses, called directly: json.dumps costs more in argument handling than in encoding
+# for the small objects of an event, and every event has two or three of them.
+_encode = c_make_encoder(None, None, encode_basestring_ascii, None, ":", ",", False, False, True)
+
+
+def _dumps(value: dict) -> str:
+    return "".join(_encode(value, 0))
+
 
 # Visit shapes and purchase probabilities, tuned so about 2-3% of sessions convert.
 SHARE_BOUNCE = 0.36
@@ -28,7 +35,7 @@ P_PURCHASE_BROWSING = 0.038
 P_PURCHASE_AFTER_VIDEO = 0.022  # times the video's host/format lift and the best-segment lift
 P_CART_WITHOUT_PURCHASE = 0.085
 P_IN_VIDEO_INTENT_BUYER = 0.85  # a buyer who clicked a hotspot puts its product in the cart in the video
-P_IN_VIDEO_INTENT_BROWSER = 0.30  # a non-buyer who clicked does so too, then leaves: abandoned stream intent
+P_IN_VIDEO_INTENT_BROWSER = 0.08  # a non-buyer who clicked does so too, then leaves: abandoned stream intent
 P_BUY_NOW = 0.30
 P_LOGIN = 0.30
 P_SIGN_UP = {"popup": 0.024, "form": 0.008, "social": 0.005}
@@ -79,6 +86,7 @@ class Visit:
     currency: str
     is_bot: bool
     ms: int
+    last_ms: int = 0  # occurred_at of the latest event emitted
     user: int = -1
     user_json: str = "null"
     url: str | None = None
@@ -116,6 +124,8 @@ class Traffic:
         self._order_seq = 0
         self._products = catalog.products
         self._videos = catalog.videos
+        self._product_index = catalog.product_index()
+        self._iso_week = 0
         self._hour_weights = list(accumulate(HOURLY_TRAFFIC))
         self._day = 0
         self._demand: list[float] = []
@@ -168,14 +178,14 @@ class Traffic:
         visit = Visit(device=device, anonymous_id=a.anonymous_id(device), context=a.context_json(device),
                       offset=a.offset_minutes(device), ip_flag=IPV6 if a.is_ipv6[device] else 0,
                       currency=a.currency(device), is_bot=a.is_bot(device), ms=ms,
-                      cart_id=f"cart_{self._cart_ids.hex(device)}")
+                      cart_id=f"cart_{self._cart_ids.hex(device)}", last_ms=ms)
         if a.login_cookie[device]:
             self._set_user(visit, a.owner[device])
         return visit
 
     def _close(self, visit: Visit) -> None:
         a = self._audience
-        a.last_event_ms[visit.device] = visit.ms
+        a.last_event_ms[visit.device] = visit.last_ms
         a.visits_so_far[visit.device] += 1
         if visit.user >= 0:
             a.latest_user[visit.device] = visit.user
@@ -189,32 +199,36 @@ class Traffic:
 
     # --- emitting ---------------------------------------------------------------------------------------------
 
-    def _advance(self, low_ms: int = 2_000, mean_ms: int = 25_000) -> None:
-        visit_gap = low_ms + int(self._rng.expovariate(1 / mean_ms))
-        self._visit.ms += min(visit_gap, MAX_GAP_MS)
+    def _advance(self, visit: Visit, low_ms: int = 2_000, mean_ms: int = 25_000) -> None:
+        """Time passes before the next event; bounded from the last event so a visit never splits in two."""
+        gap = low_ms + int(self._rng.expovariate(1 / mean_ms))
+        visit.ms = min(visit.ms + gap, visit.last_ms + MAX_GAP_MS)
 
-    def _emit(self, visit: Visit, name: str, properties: dict, page: dict | None = None,
+    def _emit(self, visit: Visit, name: str, properties: dict, page: str | None = None,
               campaign: dict | None = None, flags: int = 0) -> None:
+        """Writes one valid event; `page` comes as JSON text, built where the page is known."""
         self._event_seq += 1
-        lag = 0 if visit.is_bot else self._stream.delivery_lag(visit.ms)
-        sent = self._stream.sent_at_ms(visit.ms, lag)
-        page_part = f',"page":{_dumps(page)}' if page is not None else ""
+        ms = visit.ms
+        sent, lag = self._stream.send(ms, may_be_late=not visit.is_bot)
+        page_part = f',"page":{page}' if page is not None else ""
         campaign_part = f',"campaign":{_dumps(campaign)}' if campaign is not None else ""
         line = (
             f'{{"event_id":"{self._event_ids.uuid(self._event_seq)}","event_name":"{name}",'
-            f'"occurred_at":"{iso_timestamp(visit.ms, visit.offset)}","sent_at":"{iso_timestamp(sent, visit.offset)}",'
+            f'"occurred_at":"{iso_timestamp(ms, visit.offset)}","sent_at":"{iso_timestamp(sent, visit.offset)}",'
             f'"anonymous_id":"{visit.anonymous_id}","user_id":{visit.user_json}{page_part}{campaign_part},'
-            f'"context":{visit.context},"properties":{_dumps(properties)}}}'
+            f'"context":{visit.context},"properties":{_dumps(properties) if properties else "{}"}}}'
         )
         flags |= visit.ip_flag
-        self._stream.add(visit.ms, line, flags, lag)
+        self._stream.add(ms, line, flags, lag)
+        if ms > visit.last_ms:
+            visit.last_ms = ms
         events = self._events
         events.valid_unique += 1
         events.by_name[name] += 1
         events.count_pii(flags)
         if visit.is_bot:
             events.bot_events += 1
-        if lag:
+        elif lag:
             events.late_by_lag_days[lag] += 1
 
     def _page_view(self, visit: Visit, path: str, title: str, touch: Touch | None = None) -> None:
@@ -225,20 +239,20 @@ class Traffic:
             url += touch.url_query
             referrer = touch.referrer
             campaign = touch.campaign
-        self._emit(visit, "page_view", {}, page={"url": url, "referrer": referrer, "title": f"{title} | Lumen & Loom"},
-                   campaign=campaign)
+        page = (f'{{"url":{encode_basestring_ascii(url)},'
+                f'"referrer":{"null" if referrer is None else encode_basestring_ascii(referrer)},'
+                f'"title":{encode_basestring_ascii(title + " | Lumen & Loom")}}}')
+        self._emit(visit, "page_view", {}, page=page, campaign=campaign)
         visit.url = url
 
     # --- shopping ---------------------------------------------------------------------------------------------
 
     def _shopping_visit(self, visit: Visit) -> None:
-        self._visit = visit
         rng = self._rng
         channel = draw_channel(rng)
         touch = touch_for(rng, channel, self._iso_week)
         self._count_touch(touch)
         self._sessions.by_channel[channel] += 1
-        self._log_in_shared_or_second_device(visit, before_landing=True)
         engaged = rng.random() >= SHARE_BOUNCE
         share_video = SHARE_VIDEO_FROM_SOCIAL if "Social" in channel else SHARE_VIDEO
         video = rng.choice(self._videos) if engaged and rng.random() < share_video else None
@@ -246,18 +260,18 @@ class Traffic:
             self._page_view(visit, f"/v/{video.video_id}", video.title, touch)
         else:
             self._landing_page(visit, touch)
+        self._log_in_shared_or_second_device(visit)
         if not engaged:
             return
-        self._log_in_shared_or_second_device(visit, before_landing=False)
         self._maybe_sign_up_or_log_in(visit)
         if video is not None:
             buys = self._watch(visit, video)
             steps = rng.randint(0, 2)
         else:
             buys = rng.random() < P_PURCHASE_BROWSING
-            steps = rng.randint(1, 6)
+            steps = rng.randint(1, 4)
         for _ in range(steps):
-            self._advance()
+            self._advance(visit)
             self._browse_step(visit, channel)
         if buys or rng.random() < P_CART_WITHOUT_PURCHASE:
             self._fill_cart(visit)
@@ -284,7 +298,7 @@ class Traffic:
         p = self._products[product]
         if video is None:
             self._page_view(visit, f"/p/{p.product_id}", p.name, touch)
-            self._advance(300, 1_500)
+            self._advance(visit, 300, 1_500)
         properties = {"product_id": p.product_id, "price": self._prices[visit.currency][product] / 100,
                       "currency": visit.currency}
         if video is not None:
@@ -301,7 +315,7 @@ class Traffic:
         if r < 0.3:
             category = self._products[pick(rng, self._demand)].category
             self._page_view(visit, f"/c/{category.lower()}", category)
-            self._advance(300, 1_000)
+            self._advance(visit, 300, 1_000)
             self._emit(visit, "view_item_list", {"list_id": f"category-{category.lower()}", "category": category})
         elif r < 0.82:
             self._view_product(visit, pick(rng, self._demand))
@@ -309,10 +323,10 @@ class Traffic:
             product = self._products[pick(rng, self._demand)]
             query = f"{product.name.split()[-1].lower()} {rng.choice(('', 'black', 'beige', 'sale', 'women'))}".strip()
             self._emit(visit, "search", {"query": query, "results_count": rng.randint(0, 48)})
-            self._advance(500, 2_000)
+            self._advance(visit, 500, 2_000)
             self._emit(visit, "view_item_list", {"list_id": "search-results"})
         if visit.viewed and rng.random() < 0.04:
-            self._advance()
+            self._advance(visit)
             self._emit(visit, "add_to_wishlist", {"product_id": self._products[visit.viewed[-1]].product_id})
 
     def _switch_campaign(self, visit: Visit, channel: str) -> None:
@@ -327,18 +341,19 @@ class Traffic:
     # --- identity ---------------------------------------------------------------------------------------------
 
     def _log_in(self, visit: Visit, person: int) -> None:
-        self._advance()
+        self._advance(visit)
         self._page_view(visit, "/account/login", "Sign in")
-        self._advance(3_000, 10_000)
+        self._advance(visit, 3_000, 10_000)
         self._set_user(visit, person)
         if visit.device not in self._audience.household:
             self._audience.login_cookie[visit.device] = 1
 
-    def _log_in_shared_or_second_device(self, visit: Visit, *, before_landing: bool) -> None:
-        """Shared devices log in every visit (alternating people); second devices on their first visit."""
+    def _log_in_shared_or_second_device(self, visit: Visit) -> None:
+        """Shared devices log in every visit (first the owner, then the household member, then either);
+        a customer's second device on its first visit."""
         a = self._audience
         device = visit.device
-        if before_landing or visit.user >= 0:
+        if visit.user >= 0:
             return
         if device in a.household:
             ordinal = a.visits_so_far[device]
@@ -362,7 +377,7 @@ class Traffic:
                 return
 
     def _sign_up(self, visit: Visit, person: int, method: str) -> None:
-        self._advance()
+        self._advance(visit)
         self._audience.has_account[person] = 1
         self._audience.login_cookie[visit.device] = 1
         self._set_user(visit, person)
@@ -383,7 +398,7 @@ class Traffic:
         return f"{local}@{rng.choice(_MAIL_DOMAINS)}" + (" " if rng.random() < 0.15 else "")
 
     def _phone(self, device: int) -> str:
-        country = self._audience.context_country(device)
+        country = self._audience.country_code(device)
         return _PHONE_FORMATS[country].format(self._rng.randint(1, 9), self._rng.randrange(10 ** 6))
 
     # --- shoppable video --------------------------------------------------------------------------------------
@@ -439,7 +454,7 @@ class Traffic:
         return True
 
     def _play(self, visit: Visit, video: Video, timeline: list[tuple[float, int, str, object]]) -> None:
-        self._advance(1_000, 2_000)
+        self._advance(visit, 1_000, 2_000)
         started = visit.ms
         video_id = video.video_id
         for position, _, name, detail in timeline:
@@ -458,7 +473,7 @@ class Traffic:
                                          "hotspot_id": detail.hotspot_id})
             else:
                 self._in_video_intent(visit, name, video_id, detail, position)
-        self._advance()
+        self._advance(visit)
 
     def _in_video_intent(self, visit: Visit, name: str, video_id: str, hotspot: Hotspot, position: float) -> None:
         product = self._product_index[hotspot.product_id]
@@ -479,18 +494,18 @@ class Traffic:
                 product = rng.choice(visit.viewed)
             else:
                 product = pick(rng, self._demand)
-                self._advance()
+                self._advance(visit)
                 self._view_product(visit, product)
             quantity = 1 if rng.random() < 0.85 else rng.randint(2, 3)
             price = self._prices[visit.currency][product]
-            self._advance()
+            self._advance(visit)
             self._emit(visit, "add_to_cart", {"product_id": self._products[product].product_id,
                                               "price": price / 100, "quantity": quantity,
                                               "currency": visit.currency, "cart_id": visit.cart_id})
             visit.cart.append(CartLine(product, quantity, price))
         if len(visit.cart) > 1 and rng.random() < 0.15:
             removed = visit.cart.pop(rng.randrange(len(visit.cart)))
-            self._advance()
+            self._advance(visit)
             self._emit(visit, "remove_from_cart", {"product_id": self._products[removed.product].product_id,
                                                    "quantity": removed.quantity, "cart_id": visit.cart_id})
 
@@ -498,13 +513,13 @@ class Traffic:
         return sum(line.price_cents * line.quantity for line in visit.cart)
 
     def _begin_checkout(self, visit: Visit, steps: int) -> None:
-        self._advance()
+        self._advance(visit)
         self._page_view(visit, "/cart", "Your bag")
-        self._advance()
+        self._advance(visit)
         self._emit(visit, "begin_checkout", {"value": self._cart_value(visit) / 100, "currency": visit.currency,
                                              "cart_id": visit.cart_id})
         for step in range(1, steps + 1):
-            self._advance(5_000, 30_000)
+            self._advance(visit, 5_000, 30_000)
             self._emit(visit, "checkout_step", {"step": step, "step_name": _CHECKOUT_STEPS[step - 1]})
 
     def _abandon_checkout(self, visit: Visit) -> None:
@@ -520,7 +535,7 @@ class Traffic:
             else:
                 self._sign_up(visit, person, "checkout")
         self._begin_checkout(visit, 3)
-        self._advance(10_000, 30_000)
+        self._advance(visit, 10_000, 30_000)
         order = self._order(visit)
         self._emit(visit, "purchase", order)
         visit.purchased = True
@@ -585,12 +600,11 @@ class Traffic:
 
     def _refund_visit(self, visit: Visit, plan: RefundPlan) -> None:
         """The customer opens the order in their account and the shop books the refund."""
-        self._visit = visit
         self._sessions.by_channel[DIRECT.channel] += 1
         self._sessions.refund_sessions += 1
         self._set_user(visit, plan.user)
         self._page_view(visit, f"/account/orders/{plan.order_id}", "Your order", DIRECT)
-        self._advance(20_000, 40_000)
+        self._advance(visit, 20_000, 40_000)
         properties: dict = {"order_id": plan.order_id, "amount": plan.amount_cents / 100, "currency": plan.currency}
         if plan.items is not None:
             properties["items"] = plan.items
@@ -606,7 +620,6 @@ class Traffic:
 
     def _crawl(self, visit: Visit) -> None:
         """Crawlers and scripts: many fast page loads, never a login or an order."""
-        self._visit = visit
         rng = self._rng
         self._page_view(visit, "/", "Home", DIRECT)
         for _ in range(rng.randint(5, 24)):
@@ -617,12 +630,15 @@ class Traffic:
                 p = self._products[product]
                 self._page_view(visit, f"/p/{p.product_id}", p.name)
             elif r < 0.85:
-                self._view_product(visit, product, video="") if False else self._emit(
-                    visit, "view_item", {"product_id": self._products[product].product_id,
-                                         "price": self._prices["EUR"][product] / 100, "currency": "EUR"})
+                self._emit(visit, "view_item", {"product_id": self._products[product].product_id,
+                                                "price": self._prices["EUR"][product] / 100, "currency": "EUR"})
             else:
                 category = self._products[product].category
                 self._emit(visit, "view_item_list", {"list_id": f"category-{category.lower()}", "category": category})
+
+    @property
+    def latest_ms(self) -> int:
+        return self._stream.latest_ms
 
     # --- what only the end can tell ---------------------------------------------------------------------------
 
@@ -662,5 +678,3 @@ class Traffic:
         return {"pairs": abandoned, "share": round(abandoned / closed, 4) if closed else 0.0,
                 "converted_pairs": converted, "pending_pairs": pending}
 
-
-__all__ = ["CHANNEL_MIX", "DAY_MS", "Traffic"]

@@ -3,6 +3,9 @@
 from collections import Counter
 from dataclasses import dataclass, field
 
+# Personal-data flags carried with every buffered event line, so re-deliveries are counted too.
+EMAIL, PHONE, IPV6 = 1, 2, 4
+
 
 @dataclass
 class EventCounts:
@@ -12,7 +15,8 @@ class EventCounts:
     rejected: Counter = field(default_factory=Counter)
     bot_events: int = 0
     by_name: Counter = field(default_factory=Counter)
-    late_by_lag_days: Counter = field(default_factory=Counter)
+    late_by_lag_days: Counter = field(default_factory=Counter)  # as planted: delivery day - occurred day
+    late: Counter = field(default_factory=Counter)  # as measured: older than the newest event of earlier files
     files: Counter = field(default_factory=Counter)
     pii: Counter = field(default_factory=Counter)
     pii_in_rejected: Counter = field(default_factory=Counter)
@@ -25,8 +29,7 @@ class EventCounts:
         if flags & PHONE:
             self.pii["phones"] += 1
 
-    def as_dict(self, late_boundary_days: int) -> dict:
-        short = sum(n for lag, n in self.late_by_lag_days.items() if lag <= late_boundary_days)
+    def as_dict(self) -> dict:
         return {
             "lines": self.lines,
             "valid_unique": self.valid_unique,
@@ -35,9 +38,9 @@ class EventCounts:
             "bot_events": self.bot_events,
             "by_name": dict(sorted(self.by_name.items())),
             "late": {
-                "up_to_3_days": short,
-                "over_3_days": self.late_by_lag_days.total() - short,
-                "by_delivery_lag_days": {str(k): v for k, v in sorted(self.late_by_lag_days.items())},
+                "up_to_3_days": self.late["up_to_3_days"],
+                "over_3_days": self.late["over_3_days"],
+                "planted_by_delivery_lag_days": {str(k): v for k, v in sorted(self.late_by_lag_days.items())},
             },
             "pii": {
                 "emails": self.pii["emails"],
@@ -47,10 +50,6 @@ class EventCounts:
                 "in_rejected_lines": {k: self.pii_in_rejected[k] for k in ("emails", "phones", "ipv4")},
             },
         }
-
-
-# Personal-data flags carried with every buffered event line, so re-deliveries are counted too.
-EMAIL, PHONE, IPV6 = 1, 2, 4
 
 
 @dataclass

@@ -271,7 +271,7 @@ select
     {_field_text("user_id")} as user_id,
     {pii.mask_emails(_object("page") + "::varchar")}::json as page,
     {_object("campaign")} as campaign,
-    {pii.truncate_context_ip(_object("context"))} as context,
+    {pii.mask_emails(pii.truncate_context_ip(_object("context")) + "::varchar")}::json as context,
     {
         pii.hash_contact_properties(
             _object("properties"), _prop_type("email"), _prop_text("email"), _prop_type("phone"), _prop_text("phone")

@@ -1,0 +1,175 @@
+"""generate_landing_zone: a synthetic shop's landing zone (CONTRACT section 3) and the truth planted in it.
+
+Days are simulated and written one at a time, so memory stays flat however many visitors there are.
+"""
+
+import json
+import random
+import tempfile
+from collections import Counter
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+
+from orchestration.generator.audience import Audience, schedule_visits
+from orchestration.generator.catalog import CONVERSION_LIFT, Catalog, build_catalog, write_catalog
+from orchestration.generator.channels import CHANNEL_MIX
+from orchestration.generator.clock import DAY_MS, day_start_ms, iso_timestamp
+from orchestration.generator.event_files import EventFiles
+from orchestration.generator.exports import DailyExports
+from orchestration.generator.faults import BadLine, FaultFactory
+from orchestration.generator.fx import REPORTING_CURRENCY, FxRates
+from orchestration.generator.stream import EventStream
+from orchestration.generator.traffic import Traffic
+from orchestration.generator.truth import CsvCounts, EventCounts, SessionCounts
+
+Progress = Callable[[str], None]
+BAD_LINES_ENCODING = 2  # both in one plain .jsonl file
+VISITORS_PER_EXTRA_BAD_LINE = 25_000
+DEFINITIONS = {
+    "sessions": "non-bot visits; each is one session under the 30-minute rule per anonymous_id (events of a visit "
+                "are under 30 minutes apart, visits of a device over 35). Refund visits (a page_view of the order "
+                "then the refund event) are sessions too: refund_sessions.",
+    "late": "a valid first delivery older than the newest valid event in files earlier in sorted path order; "
+            "over_3_days when more than 3 days older. Planted lags are 1-2 or 5-10 days.",
+    "in_video_abandonment": "(person, video) pairs whose last in-video add_to_cart/buy_now has no purchase by the "
+                            "person within 24 h after it, with the 24 h passed by latest_occurred_at. Person = the "
+                            "latest user_id seen on the anonymous_id (CONTRACT section 7), else the anonymous_id; "
+                            "pairs_by_event_user_id uses the user_id on the intent event instead.",
+    "product_trend": "planted relative demand growth per day: demand(t) = demand(0) * (1 + trend * t); "
+                     "product_trend_units_per_day is the least-squares slope of the units actually sold.",
+    "product_weekly_pattern": "planted demand multipliers Monday..Sunday (mean 1), on top of the traffic rhythm.",
+    "conversion_lift": "multiplier of the purchase probability in a visit after watching a video of the best host, "
+                       "of the best format, or with an impression of a best-segment hotspot (they multiply).",
+}
+LANDING_FOLDERS = ("events", "catalog", "inventory", "ad_spend", "social", "fx_rates")
+
+
+def _product_count(visitors: int) -> int:
+    return min(500, 200 + visitors // 10_000)
+
+
+def _bad_lines_by_day(rng: random.Random, factory: FaultFactory, days: int, visitors: int,
+                      start_ms: int) -> dict[int, list[BadLine]]:
+    """At least three lines of every rejection reason, more for bigger shops, on random days."""
+    per_reason = 3 + visitors // VISITORS_PER_EXTRA_BAD_LINE
+    by_day: dict[int, list[BadLine]] = {}
+    for reason in factory.builders:
+        if reason == "invalid_encoding":
+            day = rng.randrange(days)
+            by_day.setdefault(day, []).extend(factory.make(reason, start_ms + day * DAY_MS)
+                                              for _ in range(BAD_LINES_ENCODING))
+            continue
+        for _ in range(per_reason):
+            day = rng.randrange(days)
+            by_day.setdefault(day, []).append(factory.make(reason, start_ms + day * DAY_MS))
+    return by_day
+
+
+def _refuse_existing_landing_zone(out: Path) -> None:
+    """Files left from another run would sit beside the new ones and make truth.json wrong: never mix them."""
+    taken = [name for name in (*LANDING_FOLDERS, "truth.json") if (out / name).exists()]
+    if taken:
+        raise FileExistsError(f"{out} already holds {', '.join(taken)}: generate into an empty or new directory")
+
+
+def generate_landing_zone(out: Path, *, days: int = 60, visitors: int = 30_000, seed: int = 42,
+                          start_date: date = date(2026, 9, 1), progress: Progress | None = None) -> dict:
+    """Writes out/{events,catalog,inventory,ad_spend,social,fx_rates}/... and out/truth.json; returns the truth dict."""
+    if days < 1 or visitors < 1:
+        raise ValueError("days and visitors must be at least 1")
+    say = progress or (lambda _line: None)
+    out = Path(out)
+    _refuse_existing_landing_zone(out)
+    out.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(seed)
+    start_ms = day_start_ms(start_date)
+
+    catalog = build_catalog(rng, _product_count(visitors), start_date)
+    catalog_rows = write_catalog(catalog, out / "catalog")
+    fx = FxRates(rng, start_date, days)
+    audience = Audience(rng, visitors, seed)
+    schedule = schedule_visits(rng, audience, days, start_date)
+    bad_lines = _bad_lines_by_day(rng, FaultFactory(rng, seed), days, visitors, start_ms)
+    say(f"catalog of {len(catalog.products)} products and {len(catalog.videos)} videos; "
+        f"{audience.devices:,} devices scheduled for {sum(len(d) for d in schedule):,} visits")
+
+    event_counts = EventCounts()
+    session_counts = SessionCounts()
+    csv_counts = {source: CsvCounts() for source in ("inventory", "ad_spend", "social", "fx_rates")}
+    stream = EventStream(rng, start_ms, days)
+    traffic = Traffic(rng, seed, catalog, audience, stream, fx, start_date, days, event_counts, session_counts)
+    exports = DailyExports(out, rng, catalog, fx, start_date, days, visitors, csv_counts)
+    with tempfile.TemporaryDirectory(prefix="funnelhouse-generate-") as workdir:
+        files = EventFiles(out / "events", Path(workdir), rng, event_counts)
+        for day in range(days):
+            traffic.start_day(day)
+            day_ms = start_ms + day * DAY_MS
+            visits = [(traffic.planned_start_ms(day_ms), n, device, None) for n, device in enumerate(schedule[day])]
+            visits += [(traffic.planned_start_ms(day_ms), len(visits) + n, plan.device, plan)
+                       for n, plan in enumerate(traffic.refunds_due.pop(day, []))]
+            visits.sort(key=lambda visit: (visit[0], visit[1]))
+            for planned_ms, _, device, refund in visits:
+                traffic.run_visit(device, planned_ms, refund)
+            files.plant(bad_lines.pop(day, []))
+            late, own = stream.take_day(day)
+            files.write_day(start_date + timedelta(days=day), day, late, own, is_last_day=day == days - 1)
+            exports.write_day(day, traffic.units_sold.pop(day, Counter()), traffic.paid_clicks)
+            say(f"day {day + 1}/{days} written, {event_counts.lines:,} event lines")
+        files.close()
+
+    truth = _truth(out, catalog, fx, traffic, exports, event_counts, session_counts, csv_counts, catalog_rows,
+                   seed=seed, days=days, visitors=visitors, start_date=start_date)
+    (out / "truth.json").write_text(json.dumps(truth, indent=2) + "\n", encoding="utf-8")
+    say(f"done: {event_counts.lines:,} event lines, {session_counts.sessions:,} sessions, "
+        f"{session_counts.orders:,} orders")
+    return truth
+
+
+def _truth(out: Path, catalog: Catalog, fx: FxRates, traffic: Traffic, exports: DailyExports,
+           event_counts: EventCounts, session_counts: SessionCounts, csv_counts: dict[str, CsvCounts],
+           catalog_rows: dict[str, int], *, seed: int, days: int, visitors: int, start_date: date) -> dict:
+    sessions = session_counts.as_dict()
+    csv_truth = {source: counts.as_dict() for source, counts in csv_counts.items()}
+    csv_truth |= {source: {"rows": rows, "valid": rows, "rejected": {}, "bad_rows": []}
+                  for source, rows in catalog_rows.items()}
+    abandonment = traffic.abandonment()
+    return {
+        "parameters": {
+            "seed": seed, "days": days, "visitors": visitors, "start_date": start_date.isoformat(),
+            "end_date": (start_date + timedelta(days=days - 1)).isoformat(),
+            "reporting_currency": REPORTING_CURRENCY,
+        },
+        "files": {
+            "events": {key: event_counts.files[key] for key in ("jsonl", "jsonl_gz", "parquet")},
+            "catalog": 3,
+            **{source: sum(1 for _ in (out / source).glob("*.csv")) for source in csv_counts},
+        },
+        "events": event_counts.as_dict(),
+        "csv": csv_truth,
+        "sessions": sessions,
+        "planted": {
+            "channel_mix": CHANNEL_MIX,
+            "conversion_rate": round(sessions["purchase_sessions"] / sessions["sessions"], 5)
+            if sessions["sessions"] else 0.0,
+            "hotspot_click_probability": {h.hotspot_id: h.click_probability
+                                          for v in catalog.videos for h in v.hotspots},
+            "video_completion_probability": {v.video_id: v.completion_probability for v in catalog.videos},
+            "best_host": catalog.best_host,
+            "best_format": catalog.best_format,
+            "best_segment": catalog.best_segment,
+            "conversion_lift": CONVERSION_LIFT,
+            "in_video_abandonment": abandonment,
+            "refund_rate": round(sessions["refunded_orders"] / sessions["orders"], 5) if sessions["orders"] else 0.0,
+            "product_weekly_pattern": {p.product_id: list(p.weekly) for p in catalog.products},
+            "product_trend": {p.product_id: p.trend for p in catalog.products},
+            "product_trend_units_per_day": {p.product_id: round(slope, 4)
+                                            for p, slope in zip(catalog.products, exports.units_trend(), strict=True)},
+            "fx_missing_days": [(start_date + timedelta(days=d)).isoformat() for d in fx.missing_days],
+            "social_engagement_rate": {platform: round(sum(rates) / len(rates), 6)
+                                       for platform, rates in exports.engagement_rates.items() if rates},
+            "inventory_stockout_rows": exports.stockout_rows,
+            "latest_occurred_at": iso_timestamp(traffic.latest_ms),
+        },
+        "definitions": DEFINITIONS,
+    }

@@ -1,0 +1,145 @@
+"""End to end: generate a small shop, run the Dagster job, and hold the warehouse against truth.json."""
+
+import gzip
+import ipaddress
+import os
+import re
+from pathlib import Path
+
+import duckdb
+import pytest
+from click.testing import CliRunner
+
+from orchestration.cli import main
+from orchestration.generator import generate_landing_zone
+from orchestration.loader.reasons import EVENT_REJECTION_REASONS
+from orchestration.pipeline import run_pipeline
+from orchestration.settings import Settings
+from orchestration.summary import last_load_id, summarise_run
+from tests.conftest import query
+from tests.test_personal_data import leaked, text_values
+
+EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+PHONE_VALUE = re.compile(r'"phone"\s*:\s*"([^"]+)"')
+IP_VALUE = re.compile(r'"ip"\s*:\s*"([^"]+)"')
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory):
+    os.environ.pop("DAGSTER_HOME", None)  # a throwaway Dagster instance, never the developer's
+    root = tmp_path_factory.mktemp("shop")
+    truth = generate_landing_zone(root / "landing", days=7, visitors=2_000, seed=7)
+    settings = Settings(landing_dir=root / "landing", db_path=root / "warehouse.duckdb")
+    outcome = run_pipeline(settings)
+    return truth, settings, outcome
+
+
+def test_the_job_succeeds(shop):
+    _, _, outcome = shop
+    assert outcome.success, outcome.failures
+
+
+def test_ledger_counts_equal_what_the_generator_planted(shop):
+    truth, settings, _ = shop
+    loaded, duplicates, rejected = query(
+        settings.db_path,
+        "select sum(loaded), sum(duplicates), sum(rejected) from raw.load_ledger where source = 'events'",
+    )[0]
+    assert loaded == truth["events"]["valid_unique"]
+    assert duplicates == truth["events"]["duplicates"]
+    assert rejected == sum(truth["events"]["rejected"].values())
+
+
+def test_every_rejection_reason_is_in_rejected_events_with_the_planted_count(shop):
+    truth, settings, _ = shop
+    by_reason = dict(query(settings.db_path, "select reason, count(*) from raw.rejected_events group by 1"))
+    assert by_reason == truth["events"]["rejected"]
+    assert set(by_reason) == set(EVENT_REJECTION_REASONS)
+
+
+def test_staged_events_and_bots_equal_truth(shop):
+    truth, settings, _ = shop
+    staged, bots = query(settings.db_path, "select count(*), count(*) filter (where is_bot) from staging.stg_events")[0]
+    assert staged == truth["events"]["valid_unique"]
+    assert bots == truth["events"]["bot_events"]
+    by_name = dict(query(settings.db_path, "select event_name, count(*) from staging.stg_events group by 1"))
+    assert by_name == truth["events"]["by_name"]
+
+
+def test_csv_exports_load_and_reject_as_planted(shop):
+    truth, settings, _ = shop
+    for source, planted in truth["csv"].items():
+        assert query(settings.db_path, f"select count(*) from raw.{source}") == [(planted["valid"],)], source
+        rejected = dict(
+            query(
+                settings.db_path,
+                "select reason, count(*) from raw.rejected_rows where source = $source group by 1",
+                {"source": source},
+            )
+        )
+        assert rejected == {reason: n for reason, n in planted["rejected"].items() if n}, source
+
+
+def _landed_personal_data(landing: Path) -> tuple[str, ...]:
+    """Every e-mail, phone and IP written in plain text into the landing zone's event files."""
+    found: set[str] = set()
+    for path in (landing / "events").rglob("*"):
+        if path.suffix == ".parquet":
+            with duckdb.connect() as con:
+                text = "\n".join(r[0] for r in con.execute(f"select to_json(p)::varchar from '{path}' as p").fetchall())
+        elif path.name.endswith(".gz"):
+            with gzip.open(path, "rb") as handle:
+                text = handle.read().decode("utf-8", errors="replace")
+        elif path.is_file():
+            text = path.read_bytes().decode("utf-8", errors="replace")
+        else:
+            continue
+        found.update(EMAIL.findall(text))
+        for phone in PHONE_VALUE.findall(text):
+            found.update({phone, re.sub(r"\D", "", phone)})
+        found.update(ip for ip in IP_VALUE.findall(text) if not _host_part_is_zero(ip))
+    return tuple(sorted(value for value in found if len(value) >= 7))
+
+
+def _host_part_is_zero(ip: str) -> bool:
+    """An address whose host part is already zero reads the same truncated: storing it leaks nothing."""
+    address = ipaddress.ip_address(ip)
+    host_bits = 8 if address.version == 4 else 80
+    return int(address) & ((1 << host_bits) - 1) == 0
+
+
+def test_no_plain_email_phone_or_full_ip_in_any_table(shop):
+    truth, settings, _ = shop
+    personal = _landed_personal_data(settings.landing_dir)
+    assert len(personal) >= truth["events"]["pii"]["emails"] > 0
+    assert leaked(text_values(settings.db_path), personal) == []
+
+
+def test_a_second_run_loads_nothing_new(shop):
+    truth, settings, _ = shop
+    before = last_load_id(settings.db_path)
+
+    outcome = run_pipeline(settings)
+
+    assert outcome.success, outcome.failures
+    summary = summarise_run(settings.db_path, before)
+    assert (summary.files_loaded, summary.events_loaded) == (0, 0)
+    assert summary.staged_events == truth["events"]["valid_unique"]
+
+
+def test_cli_run_exits_non_zero_and_names_a_changed_file(tmp_path, monkeypatch):
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    landing = tmp_path / "landing"
+    (landing / "events").mkdir(parents=True)
+    events = landing / "events" / "a.jsonl"
+    events.write_text(
+        '{"event_id": "e1", "event_name": "page_view", "occurred_at": "2026-09-01T10:00:00Z", "anonymous_id": "a"}\n'
+    )
+    args = ["run", "--landing", str(landing), "--db", str(tmp_path / "w.duckdb")]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    events.write_text(events.read_text().replace("e1", "e2"))
+
+    result = CliRunner().invoke(main, args)
+
+    assert result.exit_code == 1
+    assert "events/a.jsonl changed after it was loaded" in result.output

@@ -1,0 +1,395 @@
+"""The synthetic shop: deterministic, complete, and its truth.json re-counted independently from the files."""
+
+import csv
+import gzip
+import hashlib
+import json
+import re
+from collections import Counter, defaultdict
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.generator import generate_landing_zone
+from orchestration.generator.audience import BOT_USER_AGENTS, HUMAN_USER_AGENTS
+from orchestration.generator.channels import PAID_CAMPAIGNS
+from orchestration.loader.reasons import CSV_REJECTION_REASONS, EVENT_REJECTION_REASONS
+
+REPO = Path(__file__).resolve().parents[1]
+SMALL = {"days": 7, "visitors": 2000, "seed": 7}
+
+# CONTRACT section 4, read independently of the loader: event -> property -> (kind, required).
+_CART = {"product_id": ("id", True), "price": ("money", True), "quantity": ("quantity", True),
+         "currency": ("id", False), "cart_id": ("id", False), "video_id": ("id", False),
+         "hotspot_id": ("id", False), "position_s": ("number", False)}
+_HOTSPOT = {"video_id": ("id", True), "hotspot_id": ("id", True), "product_id": ("id", True),
+            "position_s": ("number", False)}
+CONTRACT = {
+    "page_view": {},
+    "view_item_list": {"list_id": ("id", True), "category": ("text", False)},
+    "view_item": {"product_id": ("id", True), "price": ("money", True), "currency": ("id", False),
+                  "video_id": ("id", False)},
+    "search": {"query": ("text", True), "results_count": ("integer", False)},
+    "add_to_cart": _CART,
+    "buy_now": _CART,
+    "remove_from_cart": {"product_id": ("id", True), "quantity": ("quantity", True), "cart_id": ("id", False)},
+    "add_to_wishlist": {"product_id": ("id", True), "video_id": ("id", False), "hotspot_id": ("id", False)},
+    "begin_checkout": {"value": ("money", True), "currency": ("id", False), "cart_id": ("id", False)},
+    "checkout_step": {"step": ("step", True), "step_name": ("text", False)},
+    "purchase": {"order_id": ("id", True), "revenue": ("money", True), "currency": ("id", True),
+                 "items": ("items", True), "tax": ("money", False), "shipping": ("money", False),
+                 "discount": ("money", False), "coupon": ("text", False)},
+    "refund": {"order_id": ("id", True), "amount": ("money", True), "currency": ("id", True),
+               "items": ("items", False)},
+    "sign_up": {"method": ("method", True), "email": ("text", False), "phone": ("text", False)},
+    "video_start": {"video_id": ("id", True), "position_s": ("number", False)},
+    "video_complete": {"video_id": ("id", True), "position_s": ("number", False)},
+    "video_progress": {"video_id": ("id", True), "percent": ("percent", True), "position_s": ("number", False)},
+    "hotspot_impression": _HOTSPOT,
+    "hotspot_click": _HOTSPOT,
+}
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|z|[+-]\d{2}(:?\d{2})?)$")
+
+
+def _is_number(v: object) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+def _is_integer(v: object) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _timestamp(text: object) -> datetime | None:
+    if not isinstance(text, str) or not _ISO.match(text):
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _property_reason(name: str, properties: dict) -> str | None:
+    spec = CONTRACT[name]
+    for prop, (kind, required) in spec.items():
+        value = properties.get(prop)
+        if required and (value is None or (kind == "items" and value == [])):
+            return "missing_property"
+    present = {prop: properties[prop] for prop in spec if properties.get(prop) is not None}
+    type_ok = {
+        "id": lambda v: isinstance(v, str), "text": lambda v: isinstance(v, str), "money": _is_number,
+        "quantity": _is_number, "number": _is_number, "integer": _is_integer,
+        "step": lambda v: _is_integer(v) and v >= 1, "percent": lambda v: _is_integer(v) and v in (25, 50, 75, 100),
+        "method": lambda v: v in ("popup", "form", "checkout", "social"),
+        "items": lambda v: isinstance(v, list) and all(
+            isinstance(i, dict) and isinstance(i.get("product_id"), str) and _is_number(i.get("price"))
+            and _is_number(i.get("quantity")) for i in v),
+    }
+    for prop, value in present.items():
+        if not type_ok[spec[prop][0]](value):
+            return "invalid_property_type"
+    for prop, value in present.items():
+        kind = spec[prop][0]
+        if (kind == "money" and value < 0) or (kind == "items" and any(i["price"] < 0 for i in value)):
+            return "negative_amount"
+    for prop, value in present.items():
+        kind = spec[prop][0]
+        if (kind == "quantity" and not (_is_integer(value) and value >= 1)) or (
+                kind == "items" and not all(_is_integer(i["quantity"]) and i["quantity"] >= 1 for i in value)):
+            return "invalid_quantity"
+    for prop, value in present.items():
+        kind = spec[prop][0]
+        if (kind == "id" and len(value) > 128) or (kind == "text" and len(value) > 512):
+            return "string_too_long"
+    return None
+
+
+def judge(raw: bytes | dict) -> tuple[str | None, dict | None]:
+    """(rejection reason, event) for one line, by the contract's rules in their order of precedence."""
+    if isinstance(raw, bytes):
+        if len(raw) > 64 * 1024:
+            return "oversized_line", None
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return "invalid_encoding", None
+        try:
+            event = json.loads(text)
+        except ValueError:
+            return "invalid_json", None
+    else:
+        event = raw
+    if not isinstance(event, dict):
+        return "not_an_object", None
+    required = ("event_id", "event_name", "occurred_at", "anonymous_id")
+    if any(event.get(f) in (None, "") for f in required):
+        return "missing_field", None
+    if (any(not isinstance(event[f], str) for f in required)
+            or any(event.get(f) is not None and not isinstance(event[f], str) for f in ("user_id", "sent_at"))
+            or any(event.get(f) is not None and not isinstance(event[f], dict)
+                   for f in ("page", "campaign", "context", "properties"))):
+        return "invalid_field_type", None
+    if any(len(event.get(f) or "") > 128 for f in ("event_id", "event_name", "anonymous_id", "user_id")):
+        return "string_too_long", None
+    if event["event_name"] not in CONTRACT:
+        return "unknown_event_name", None
+    occurred = _timestamp(event["occurred_at"])
+    if occurred is None or (event.get("sent_at") is not None and _timestamp(event["sent_at"]) is None):
+        return "invalid_timestamp", None
+    if occurred > datetime.now().astimezone() + timedelta(hours=24):
+        return "future_timestamp", None
+    reason = _property_reason(event["event_name"], event.get("properties") or {})
+    return reason, (None if reason else event)
+
+
+def _event_files(landing: Path) -> list[Path]:
+    files = [p for p in (landing / "events").rglob("*") if p.is_file()]
+    return sorted(files, key=lambda p: p.relative_to(landing).as_posix())
+
+
+def read_lines(path: Path) -> list[bytes | dict]:
+    if path.name.endswith(".parquet"):
+        con = duckdb.connect()
+        rows = con.execute(f"select * from read_parquet('{path}')").fetchall()
+        names = [c[0] for c in con.description]
+        objects = ("page", "campaign", "context", "properties")
+        return [{n: (json.loads(v) if n in objects and v is not None else v) for n, v in zip(names, row, strict=True)}
+                for row in rows]
+    data = gzip.decompress(path.read_bytes()) if path.name.endswith(".gz") else path.read_bytes()
+    assert data.endswith(b"\n")
+    return data[:-1].split(b"\n")
+
+
+class Recount:
+    """Everything truth.json claims about events, re-derived from the written files alone."""
+
+    def __init__(self, landing: Path):
+        bot_patterns = [row["pattern"] for row in csv.DictReader((REPO / "seeds/bot_user_agents.csv").open())]
+        self.lines = 0
+        self.rejected: Counter = Counter()
+        self.duplicates = 0
+        self.events: dict[str, dict] = {}
+        self.late = Counter()
+        newest_before = None
+        for path in _event_files(landing):
+            newest_in_file = newest_before
+            for raw in read_lines(path):
+                self.lines += 1
+                reason, event = judge(raw)
+                if reason:
+                    self.rejected[reason] += 1
+                elif event["event_id"] in self.events:
+                    self.duplicates += 1
+                else:
+                    occurred = _timestamp(event["occurred_at"])
+                    event["_at"] = occurred
+                    ua = ((event.get("context") or {}).get("user_agent") or "").lower()
+                    event["_bot"] = any(p in ua for p in bot_patterns)
+                    self.events[event["event_id"]] = event
+                    if newest_before is not None and occurred < newest_before:
+                        self.late["over_3_days" if newest_before - occurred > timedelta(days=3)
+                                  else "up_to_3_days"] += 1
+                    newest_in_file = max(newest_in_file or occurred, occurred)
+            newest_before = newest_in_file
+
+    def humans(self) -> list[dict]:
+        return sorted((e for e in self.events.values() if not e["_bot"]), key=lambda e: e["_at"])
+
+    def sessions(self) -> tuple[int, int]:
+        """(sessions, sessions with a purchase) under the 30-minute rule per anonymous_id."""
+        last_seen: dict[str, datetime] = {}
+        session_of: dict[str, int] = {}
+        sessions, purchase_sessions = 0, set()
+        for event in self.humans():
+            anonymous_id = event["anonymous_id"]
+            previous = last_seen.get(anonymous_id)
+            if previous is None or event["_at"] - previous > timedelta(minutes=30):
+                sessions += 1
+                session_of[anonymous_id] = sessions
+            last_seen[anonymous_id] = event["_at"]
+            if event["event_name"] == "purchase":
+                purchase_sessions.add(session_of[anonymous_id])
+        return sessions, len(purchase_sessions)
+
+    def abandoned_pairs(self) -> int:
+        """CONTRACT section 9 with section 7's people: the latest user_id seen on the anonymous_id."""
+        events = sorted(self.events.values(), key=lambda e: e["_at"])
+        stitched = {e["anonymous_id"]: e["user_id"] for e in events if e.get("user_id")}
+        now = events[-1]["_at"]
+        orders: dict[str, list[datetime]] = defaultdict(list)
+        last_intent: dict[tuple[str, str], datetime] = {}
+        for e in events:
+            person = stitched.get(e["anonymous_id"], e["anonymous_id"])
+            if e["event_name"] == "purchase":
+                orders[person].append(e["_at"])
+            elif e["event_name"] in ("add_to_cart", "buy_now") and e["properties"].get("video_id"):
+                last_intent[(person, e["properties"]["video_id"])] = e["_at"]
+        window = timedelta(hours=24)
+        return sum(1 for (person, _), at in last_intent.items()
+                   if at + window <= now and not any(at < t <= at + window for t in orders[person]))
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory) -> tuple[Path, dict]:
+    landing = tmp_path_factory.mktemp("small")
+    return landing, generate_landing_zone(landing, **SMALL)
+
+
+@pytest.fixture(scope="module")
+def recount(small) -> Recount:
+    return Recount(small[0])
+
+
+def _digest(landing: Path) -> dict[str, str]:
+    return {p.relative_to(landing).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(landing.rglob("*")) if p.is_file()}
+
+
+def test_same_seed_same_files_other_seed_other_files(tmp_path):
+    first, second, other = tmp_path / "a", tmp_path / "b", tmp_path / "c"
+    truth = generate_landing_zone(first, days=3, visitors=400, seed=1)
+    assert generate_landing_zone(second, days=3, visitors=400, seed=1) == truth
+    assert _digest(first) == _digest(second)
+    assert generate_landing_zone(other, days=3, visitors=400, seed=2) != truth
+    assert _digest(first) != _digest(other)
+
+
+def test_layout_and_truth_keys(small):
+    landing, truth = small
+    for folder in ("events", "catalog", "inventory", "ad_spend", "social", "fx_rates"):
+        assert (landing / folder).is_dir()
+    assert json.loads((landing / "truth.json").read_text()) == truth
+    assert set(truth) >= {"parameters", "files", "events", "csv", "sessions", "planted"}
+    assert truth["parameters"] == {"seed": 7, "days": 7, "visitors": 2000, "start_date": "2026-09-01",
+                                   "end_date": "2026-09-07", "reporting_currency": "EUR"}
+    suffixes = Counter("jsonl_gz" if p.name.endswith(".gz") else p.suffix[1:] for p in _event_files(landing))
+    assert dict(suffixes) == truth["files"]["events"]
+    assert all(n > 0 for n in truth["files"]["events"].values())
+    for source in ("inventory", "ad_spend", "social", "fx_rates"):
+        assert len(list((landing / source).glob(f"{source}_*.csv"))) == truth["files"][source]
+    missing = truth["planted"]["fx_missing_days"]
+    assert len(missing) == 2
+    assert not any((landing / "fx_rates" / f"fx_rates_{day}.csv").exists() for day in missing)
+
+
+def test_counts_add_up(small):
+    events = small[1]["events"]
+    assert events["lines"] == events["valid_unique"] + events["duplicates"] + sum(events["rejected"].values())
+    assert sum(events["by_name"].values()) == events["valid_unique"]
+
+
+def test_every_event_name_and_every_reason_is_planted(small):
+    events = small[1]["events"]
+    assert set(events["by_name"]) == set(CONTRACT)
+    rejected = dict(events["rejected"])
+    assert set(rejected) == set(EVENT_REJECTION_REASONS)
+    assert rejected.pop("invalid_encoding") == 2
+    assert min(rejected.values()) >= 3
+
+
+def test_event_counts_recounted_from_files(small, recount):
+    events = small[1]["events"]
+    assert recount.lines == events["lines"]
+    assert dict(recount.rejected) == events["rejected"]
+    assert len(recount.events) == events["valid_unique"]
+    assert recount.duplicates == events["duplicates"]
+    assert Counter(e["event_name"] for e in recount.events.values()) == events["by_name"]
+    assert sum(e["_bot"] for e in recount.events.values()) == events["bot_events"]
+    assert recount.late == Counter({k: events["late"][k] for k in ("up_to_3_days", "over_3_days")})
+
+
+def test_sessions_orders_and_abandonment_recounted(small, recount):
+    truth = small[1]
+    sessions = truth["sessions"]
+    assert recount.sessions() == (sessions["sessions"], sessions["purchase_sessions"])
+    purchases = [e for e in recount.events.values() if e["event_name"] == "purchase"]
+    assert len({p["properties"]["order_id"] for p in purchases}) == sessions["orders"]
+    revenue = Counter()
+    for p in purchases:
+        revenue[p["properties"]["currency"]] += round(p["properties"]["revenue"] * 100)
+    assert {c: round(v / 100, 2) for c, v in revenue.items()} == sessions["revenue_by_currency"]
+    refunds = [e for e in recount.events.values() if e["event_name"] == "refund"]
+    assert len(refunds) == sessions["refunds"]
+    assert len({r["properties"]["order_id"] for r in refunds}) == sessions["refunded_orders"]
+    assert recount.abandoned_pairs() == truth["planted"]["in_video_abandonment"]["pairs"]
+
+
+def test_identities_bots_and_personal_data(recount):
+    users_per_device, devices_per_user = defaultdict(set), defaultdict(set)
+    for e in recount.events.values():
+        if e.get("user_id"):
+            users_per_device[e["anonymous_id"]].add(e["user_id"])
+            devices_per_user[e["user_id"]].add(e["anonymous_id"])
+    assert any(len(users) == 2 for users in users_per_device.values())  # a shared device
+    assert any(len(devices) >= 2 for devices in devices_per_user.values())  # cross-device logins
+    bots = [e for e in recount.events.values() if e["_bot"]]
+    assert not any(e.get("user_id") or e["event_name"] == "purchase" for e in bots)
+    assert any(e["occurred_at"].endswith("+02:00") for e in recount.events.values())
+    ips = [e["context"]["ip"] for e in recount.events.values()]
+    assert any(":" in ip for ip in ips) and any("." in ip for ip in ips)
+    sign_ups = [e["properties"] for e in recount.events.values() if e["event_name"] == "sign_up"]
+    assert any("@" in s["email"] and s["email"] != s["email"].strip().lower() for s in sign_ups)
+    assert any(s.get("phone", "").startswith("+") for s in sign_ups)
+
+
+def test_user_agents_match_the_bot_seed_exactly_when_bots():
+    patterns = [row["pattern"] for row in csv.DictReader((REPO / "seeds/bot_user_agents.csv").open())]
+    assert all(any(p in ua.lower() for p in patterns) for ua in BOT_USER_AGENTS)
+    assert not any(any(p in ua.lower() for p in patterns) for _, ua, _ in HUMAN_USER_AGENTS)
+
+
+def test_paid_traffic_campaigns_are_in_ad_spend(small, recount):
+    landing = small[0]
+    spend_campaigns = {row["campaign"] for path in (landing / "ad_spend").glob("*.csv")
+                       for row in csv.DictReader(path.open())}
+    assert {c.name for c in PAID_CAMPAIGNS} <= spend_campaigns
+    paid_mediums = {"cpc", "paid_social", "display"}
+    seen = set()
+    for e in recount.events.values():
+        campaign = e.get("campaign") or {}
+        url = (e.get("page") or {}).get("url") or ""
+        medium = campaign.get("medium") or dict(re.findall(r"[?&](utm_\w+)=([^&]*)", url)).get("utm_medium")
+        name = campaign.get("name") or dict(re.findall(r"[?&](utm_\w+)=([^&]*)", url)).get("utm_campaign")
+        if medium in paid_mediums:
+            seen.add(name)
+    assert seen and seen <= spend_campaigns
+
+
+def test_csv_bad_rows_are_where_truth_says(small):
+    landing, truth = small
+    for source in ("inventory", "ad_spend", "social", "fx_rates"):
+        counts = truth["csv"][source]
+        assert set(counts["rejected"]) == set(CSV_REJECTION_REASONS)
+        rows = sum(len(path.read_text().splitlines()) - 1 for path in (landing / source).glob("*.csv"))
+        assert rows == counts["rows"] == counts["valid"] + sum(counts["rejected"].values())
+        for bad in counts["bad_rows"]:
+            lines = list(csv.reader((landing / bad["file"]).open()))
+            header, row = lines[0], lines[bad["line"] - 1]
+            value = row[header.index(bad["column"])]
+            assert {"missing_value": value == "", "invalid_value": value in ("12,5x", "1.2k", "2026-13-40"),
+                    "negative_value": value.startswith("-")}[bad["reason"]]
+    for source in ("products", "videos", "hotspots"):
+        rows = len(list(csv.DictReader((landing / "catalog" / f"{source}.csv").open())))
+        assert truth["csv"][source]["rows"] == truth["csv"][source]["valid"] == rows
+
+
+def test_catalog_plants_what_truth_names(small):
+    landing, truth = small
+    planted = truth["planted"]
+    hotspots = list(csv.DictReader((landing / "catalog" / "hotspots.csv").open()))
+    videos = {v["video_id"]: v for v in csv.DictReader((landing / "catalog" / "videos.csv").open())}
+    assert {h["hotspot_id"] for h in hotspots} == set(planted["hotspot_click_probability"])
+    assert set(videos) == set(planted["video_completion_probability"])
+    assert planted["best_host"] in {v["host"] for v in videos.values()}
+    assert planted["best_format"] in {v["format"] for v in videos.values()}
+    assert planted["best_segment"] in {h["segment"] for h in hotspots}
+    per_video = Counter(h["video_id"] for h in hotspots)
+    assert min(per_video.values()) >= 2 and max(per_video.values()) <= 6
+    assert all(len(pattern) == 7 for pattern in planted["product_weekly_pattern"].values())
+    assert 0.015 < planted["conversion_rate"] < 0.04
+
+
+def test_refuses_to_mix_with_an_existing_landing_zone(small):
+    with pytest.raises(FileExistsError, match="already holds"):
+        generate_landing_zone(small[0], days=1, visitors=10)

@@ -60,6 +60,7 @@ def _bare_duckdb_sql(landing: Path, db: Path) -> str:
 import duckdb
 con = duckdb.connect({str(db)!r})
 con.execute("set memory_limit = '2GB'")
+con.execute("set enable_progress_bar = false")
 con.execute('''
 create table events as
 with lines as (

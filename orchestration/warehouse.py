@@ -29,3 +29,8 @@ def connect(db_path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnect
     con.execute("set preserve_insertion_order = true")
     con.execute("set timezone = 'UTC'")
     return con
+
+
+def path_literal(path: Path) -> str:
+    """A file path as a SQL string literal."""
+    return "'" + str(path).replace("'", "''") + "'"

@@ -21,16 +21,31 @@ REPO = Path(__file__).resolve().parents[1]
 SMALL = {"days": 7, "visitors": 2000, "seed": 7}
 
 # CONTRACT section 4, read independently of the loader: event -> property -> (kind, required).
-_CART = {"product_id": ("id", True), "price": ("money", True), "quantity": ("quantity", True),
-         "currency": ("id", False), "cart_id": ("id", False), "video_id": ("id", False),
-         "hotspot_id": ("id", False), "position_s": ("number", False)}
-_HOTSPOT = {"video_id": ("id", True), "hotspot_id": ("id", True), "product_id": ("id", True),
-            "position_s": ("number", False)}
+_CART = {
+    "product_id": ("id", True),
+    "price": ("money", True),
+    "quantity": ("quantity", True),
+    "currency": ("id", False),
+    "cart_id": ("id", False),
+    "video_id": ("id", False),
+    "hotspot_id": ("id", False),
+    "position_s": ("number", False),
+}
+_HOTSPOT = {
+    "video_id": ("id", True),
+    "hotspot_id": ("id", True),
+    "product_id": ("id", True),
+    "position_s": ("number", False),
+}
 CONTRACT = {
     "page_view": {},
     "view_item_list": {"list_id": ("id", True), "category": ("text", False)},
-    "view_item": {"product_id": ("id", True), "price": ("money", True), "currency": ("id", False),
-                  "video_id": ("id", False)},
+    "view_item": {
+        "product_id": ("id", True),
+        "price": ("money", True),
+        "currency": ("id", False),
+        "video_id": ("id", False),
+    },
     "search": {"query": ("text", True), "results_count": ("integer", False)},
     "add_to_cart": _CART,
     "buy_now": _CART,
@@ -38,11 +53,22 @@ CONTRACT = {
     "add_to_wishlist": {"product_id": ("id", True), "video_id": ("id", False), "hotspot_id": ("id", False)},
     "begin_checkout": {"value": ("money", True), "currency": ("id", False), "cart_id": ("id", False)},
     "checkout_step": {"step": ("step", True), "step_name": ("text", False)},
-    "purchase": {"order_id": ("id", True), "revenue": ("money", True), "currency": ("id", True),
-                 "items": ("items", True), "tax": ("money", False), "shipping": ("money", False),
-                 "discount": ("money", False), "coupon": ("text", False)},
-    "refund": {"order_id": ("id", True), "amount": ("money", True), "currency": ("id", True),
-               "items": ("items", False)},
+    "purchase": {
+        "order_id": ("id", True),
+        "revenue": ("money", True),
+        "currency": ("id", True),
+        "items": ("items", True),
+        "tax": ("money", False),
+        "shipping": ("money", False),
+        "discount": ("money", False),
+        "coupon": ("text", False),
+    },
+    "refund": {
+        "order_id": ("id", True),
+        "amount": ("money", True),
+        "currency": ("id", True),
+        "items": ("items", False),
+    },
     "sign_up": {"method": ("method", True), "email": ("text", False), "phone": ("text", False)},
     "video_start": {"video_id": ("id", True), "position_s": ("number", False)},
     "video_complete": {"video_id": ("id", True), "position_s": ("number", False)},
@@ -78,13 +104,25 @@ def _property_reason(name: str, properties: dict) -> str | None:
             return "missing_property"
     present = {prop: properties[prop] for prop in spec if properties.get(prop) is not None}
     type_ok = {
-        "id": lambda v: isinstance(v, str), "text": lambda v: isinstance(v, str), "money": _is_number,
-        "quantity": _is_number, "number": _is_number, "integer": _is_integer,
-        "step": lambda v: _is_integer(v) and v >= 1, "percent": lambda v: _is_integer(v) and v in (25, 50, 75, 100),
+        "id": lambda v: isinstance(v, str),
+        "text": lambda v: isinstance(v, str),
+        "money": _is_number,
+        "quantity": _is_number,
+        "number": _is_number,
+        "integer": _is_integer,
+        "step": lambda v: _is_integer(v) and v >= 1,
+        "percent": lambda v: _is_integer(v) and v in (25, 50, 75, 100),
         "method": lambda v: v in ("popup", "form", "checkout", "social"),
-        "items": lambda v: isinstance(v, list) and all(
-            isinstance(i, dict) and isinstance(i.get("product_id"), str) and _is_number(i.get("price"))
-            and _is_number(i.get("quantity")) for i in v),
+        "items": lambda v: (
+            isinstance(v, list)
+            and all(
+                isinstance(i, dict)
+                and isinstance(i.get("product_id"), str)
+                and _is_number(i.get("price"))
+                and _is_number(i.get("quantity"))
+                for i in v
+            )
+        ),
     }
     for prop, value in present.items():
         if not type_ok[spec[prop][0]](value):
@@ -96,7 +134,8 @@ def _property_reason(name: str, properties: dict) -> str | None:
     for prop, value in present.items():
         kind = spec[prop][0]
         if (kind == "quantity" and not (_is_integer(value) and value >= 1)) or (
-                kind == "items" and not all(_is_integer(i["quantity"]) and i["quantity"] >= 1 for i in value)):
+            kind == "items" and not all(_is_integer(i["quantity"]) and i["quantity"] >= 1 for i in value)
+        ):
             return "invalid_quantity"
     for prop, value in present.items():
         kind = spec[prop][0]
@@ -125,10 +164,14 @@ def judge(raw: bytes | dict) -> tuple[str | None, dict | None]:
     required = ("event_id", "event_name", "occurred_at", "anonymous_id")
     if any(event.get(f) in (None, "") for f in required):
         return "missing_field", None
-    if (any(not isinstance(event[f], str) for f in required)
-            or any(event.get(f) is not None and not isinstance(event[f], str) for f in ("user_id", "sent_at"))
-            or any(event.get(f) is not None and not isinstance(event[f], dict)
-                   for f in ("page", "campaign", "context", "properties"))):
+    if (
+        any(not isinstance(event[f], str) for f in required)
+        or any(event.get(f) is not None and not isinstance(event[f], str) for f in ("user_id", "sent_at"))
+        or any(
+            event.get(f) is not None and not isinstance(event[f], dict)
+            for f in ("page", "campaign", "context", "properties")
+        )
+    ):
         return "invalid_field_type", None
     if any(len(event.get(f) or "") > 128 for f in ("event_id", "event_name", "anonymous_id", "user_id")):
         return "string_too_long", None
@@ -154,8 +197,10 @@ def read_lines(path: Path) -> list[bytes | dict]:
         rows = con.execute(f"select * from read_parquet('{path}')").fetchall()
         names = [c[0] for c in con.description]
         objects = ("page", "campaign", "context", "properties")
-        return [{n: (json.loads(v) if n in objects and v is not None else v) for n, v in zip(names, row, strict=True)}
-                for row in rows]
+        return [
+            {n: (json.loads(v) if n in objects and v is not None else v) for n, v in zip(names, row, strict=True)}
+            for row in rows
+        ]
     data = gzip.decompress(path.read_bytes()) if path.name.endswith(".gz") else path.read_bytes()
     assert data.endswith(b"\n")
     return data[:-1].split(b"\n")
@@ -188,8 +233,9 @@ class Recount:
                     event["_bot"] = any(p in ua for p in bot_patterns)
                     self.events[event["event_id"]] = event
                     if newest_before is not None and occurred < newest_before:
-                        self.late["over_3_days" if newest_before - occurred > timedelta(days=3)
-                                  else "up_to_3_days"] += 1
+                        self.late[
+                            "over_3_days" if newest_before - occurred > timedelta(days=3) else "up_to_3_days"
+                        ] += 1
                     newest_in_file = max(newest_in_file or occurred, occurred)
             newest_before = newest_in_file
 
@@ -226,8 +272,11 @@ class Recount:
             elif e["event_name"] in ("add_to_cart", "buy_now") and e["properties"].get("video_id"):
                 last_intent[(person, e["properties"]["video_id"])] = e["_at"]
         window = timedelta(hours=24)
-        return sum(1 for (person, _), at in last_intent.items()
-                   if at + window <= now and not any(at < t <= at + window for t in orders[person]))
+        return sum(
+            1
+            for (person, _), at in last_intent.items()
+            if at + window <= now and not any(at < t <= at + window for t in orders[person])
+        )
 
 
 @pytest.fixture(scope="module")
@@ -242,8 +291,11 @@ def recount(small) -> Recount:
 
 
 def _digest(landing: Path) -> dict[str, str]:
-    return {p.relative_to(landing).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(landing.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(landing).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(landing.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_same_seed_same_files_other_seed_other_files(tmp_path):
@@ -261,8 +313,14 @@ def test_layout_and_truth_keys(small):
         assert (landing / folder).is_dir()
     assert json.loads((landing / "truth.json").read_text()) == truth
     assert set(truth) >= {"parameters", "files", "events", "csv", "sessions", "planted"}
-    assert truth["parameters"] == {"seed": 7, "days": 7, "visitors": 2000, "start_date": "2026-09-01",
-                                   "end_date": "2026-09-07", "reporting_currency": "EUR"}
+    assert truth["parameters"] == {
+        "seed": 7,
+        "days": 7,
+        "visitors": 2000,
+        "start_date": "2026-09-01",
+        "end_date": "2026-09-07",
+        "reporting_currency": "EUR",
+    }
     suffixes = Counter("jsonl_gz" if p.name.endswith(".gz") else p.suffix[1:] for p in _event_files(landing))
     assert dict(suffixes) == truth["files"]["events"]
     assert all(n > 0 for n in truth["files"]["events"].values())
@@ -341,8 +399,9 @@ def test_user_agents_match_the_bot_seed_exactly_when_bots():
 
 def test_paid_traffic_campaigns_are_in_ad_spend(small, recount):
     landing = small[0]
-    spend_campaigns = {row["campaign"] for path in (landing / "ad_spend").glob("*.csv")
-                       for row in csv.DictReader(path.open())}
+    spend_campaigns = {
+        row["campaign"] for path in (landing / "ad_spend").glob("*.csv") for row in csv.DictReader(path.open())
+    }
     assert {c.name for c in PAID_CAMPAIGNS} <= spend_campaigns
     paid_mediums = {"cpc", "paid_social", "display"}
     seen = set()
@@ -367,8 +426,11 @@ def test_csv_bad_rows_are_where_truth_says(small):
             lines = list(csv.reader((landing / bad["file"]).open()))
             header, row = lines[0], lines[bad["line"] - 1]
             value = row[header.index(bad["column"])]
-            assert {"missing_value": value == "", "invalid_value": value in ("12,5x", "1.2k", "2026-13-40"),
-                    "negative_value": value.startswith("-")}[bad["reason"]]
+            assert {
+                "missing_value": value == "",
+                "invalid_value": value in ("12,5x", "1.2k", "2026-13-40"),
+                "negative_value": value.startswith("-"),
+            }[bad["reason"]]
     for source in ("products", "videos", "hotspots"):
         rows = len(list(csv.DictReader((landing / "catalog" / f"{source}.csv").open())))
         assert truth["csv"][source]["rows"] == truth["csv"][source]["valid"] == rows

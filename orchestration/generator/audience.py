@@ -232,7 +232,7 @@ class Audience:
             self.has_account[person] = 1
         # Shared devices are chosen among people with one device, so every purchase is made by the person the
         # device is stitched to, or by the one whose user_id it carries, never a third.
-        with_second_device = set(self.owner[self.primary:self.primary + extra])
+        with_second_device = set(self.owner[self.primary : self.primary + extra])
         single_device = [d for d in range(self.primary) if d not in with_second_device]
         for k, device in enumerate(rng.sample(single_device, min(shared, len(single_device)))):
             member = self.primary + k
@@ -275,8 +275,16 @@ class Audience:
 
 def _context_parts(profile: DeviceProfile, country: tuple[str, str, str, float]) -> tuple[str, str]:
     marker = "\0ip\0"
-    text = json.dumps({"device_type": profile.device_type, "user_agent": profile.user_agent, "ip": marker,
-                       "country": country[0], "locale": country[1]}, separators=(",", ":"))
+    text = json.dumps(
+        {
+            "device_type": profile.device_type,
+            "user_agent": profile.user_agent,
+            "ip": marker,
+            "country": country[0],
+            "locale": country[1],
+        },
+        separators=(",", ":"),
+    )
     head, tail = text.split(json.dumps(marker)[1:-1])
     return head, tail
 

@@ -130,8 +130,7 @@ def _tagged(
     if click_parameter:
         parameters[click_parameter] = click_id
     # Every value is a url-safe token or words: a space is all that needs encoding.
-    return Touch(channel, "?" + "&".join(f"{k}={v.replace(' ', '+')}" for k, v in parameters.items()), None, None,
-                 paid)
+    return Touch(channel, "?" + "&".join(f"{k}={v.replace(' ', '+')}" for k, v in parameters.items()), None, None, paid)
 
 
 def _referred(channel: str, referrer: str) -> Touch:

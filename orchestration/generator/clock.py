@@ -64,7 +64,7 @@ def _offset_text(offset_minutes: int) -> str:
 
 @lru_cache(maxsize=1 << 18)
 def _minute_text(minutes_since_epoch: int) -> str:
-    """"YYYY-MM-DDTHH:MM:" of a local minute: events cluster in minutes, so this is mostly a cache hit."""
+    """ "YYYY-MM-DDTHH:MM:" of a local minute: events cluster in minutes, so this is mostly a cache hit."""
     days, minute_of_day = divmod(minutes_since_epoch, 24 * 60)
     return f"{_date_text(days)}T{minute_of_day // 60:02d}:{minute_of_day % 60:02d}:"
 

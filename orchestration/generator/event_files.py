@@ -27,9 +27,16 @@ SHARE_REDELIVERED_IN_FILE = 0.006  # a tracker retry that landed a few lines fur
 SHARE_REDELIVERED_LATER = 0.004  # a retry that landed in the next file
 _REDELIVERY_REACH = 300  # lines between an event and its copy in the same file
 _PARQUET_COLUMNS = {
-    "event_id": "VARCHAR", "event_name": "VARCHAR", "occurred_at": "VARCHAR", "sent_at": "VARCHAR",
-    "anonymous_id": "VARCHAR", "user_id": "VARCHAR",
-    "page": "JSON", "campaign": "JSON", "context": "JSON", "properties": "JSON",
+    "event_id": "VARCHAR",
+    "event_name": "VARCHAR",
+    "occurred_at": "VARCHAR",
+    "sent_at": "VARCHAR",
+    "anonymous_id": "VARCHAR",
+    "user_id": "VARCHAR",
+    "page": "JSON",
+    "campaign": "JSON",
+    "context": "JSON",
+    "properties": "JSON",
 }
 
 
@@ -51,12 +58,13 @@ class EventFiles:
         """Bad lines wait for the next text file (they cannot be written into Parquet)."""
         self._bad_lines.extend(bad_lines)
 
-    def write_day(self, day: date, day_index: int, late: list[BufferedLine], own: list[BufferedLine],
-                  *, is_last_day: bool) -> None:
+    def write_day(
+        self, day: date, day_index: int, late: list[BufferedLine], own: list[BufferedLine], *, is_last_day: bool
+    ) -> None:
         late.sort(key=lambda line: line[0])
         self._measure_lateness(late)
         sequence = late + own  # late arrivals open the day's first file
-        chunks = [sequence[i:i + MAX_LINES_PER_FILE] for i in range(0, len(sequence), MAX_LINES_PER_FILE)]
+        chunks = [sequence[i : i + MAX_LINES_PER_FILE] for i in range(0, len(sequence), MAX_LINES_PER_FILE)]
         if not chunks and is_last_day:
             chunks = [[]]  # re-deliveries held for the next file still need one
         for number, chunk in enumerate(chunks):
@@ -134,8 +142,10 @@ class EventFiles:
             path.write_bytes(data)
         elif file_format == "jsonl.gz":
             # mtime=0 and no file name in the header: the same seed gives byte-identical files.
-            with path.open("wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0,
-                                                       compresslevel=1) as gz:
+            with (
+                path.open("wb") as raw,
+                gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=1) as gz,
+            ):
                 gz.write(data)
         else:
             self._write_parquet(path, data)

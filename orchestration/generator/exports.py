@@ -16,8 +16,22 @@ from orchestration.generator.truth import CsvCounts
 HEADERS: dict[str, tuple[str, ...]] = {
     "inventory": ("snapshot_date", "product_id", "units_on_hand"),
     "ad_spend": ("date", "platform", "campaign", "spend", "currency", "impressions", "clicks"),
-    "social": ("date", "platform", "account", "post_id", "post_type", "impressions", "reach", "likes", "comments",
-               "shares", "saves", "link_clicks", "video_views", "followers"),
+    "social": (
+        "date",
+        "platform",
+        "account",
+        "post_id",
+        "post_type",
+        "impressions",
+        "reach",
+        "likes",
+        "comments",
+        "shares",
+        "saves",
+        "link_clicks",
+        "video_views",
+        "followers",
+    ),
     "fx_rates": ("date", "currency", "rate_to_reporting"),
 }
 # Engagement per post by followers (Rival IQ, seeds/benchmarks.csv), followers at the start, daily follower
@@ -35,8 +49,17 @@ SHARE_SLOW_SUPPLIERS = 0.04  # products restocked so slowly they sell out for da
 
 
 class DailyExports:
-    def __init__(self, out: Path, rng: random.Random, catalog: Catalog, fx: FxRates, start_date: date, days: int,
-                 visitors: int, counts: dict[str, CsvCounts]):
+    def __init__(
+        self,
+        out: Path,
+        rng: random.Random,
+        catalog: Catalog,
+        fx: FxRates,
+        start_date: date,
+        days: int,
+        visitors: int,
+        counts: dict[str, CsvCounts],
+    ):
         self._out = out
         self._rng = rng
         self._catalog = catalog
@@ -49,8 +72,9 @@ class DailyExports:
         total_popularity = sum(p.popularity for p in catalog.products)
         units_per_day = visitors * ORDERS_PER_VISITOR * UNITS_PER_ORDER / days
         self._expected = [max(0.05, units_per_day * p.popularity / total_popularity) for p in catalog.products]
-        self._slow = set(rng.sample(range(len(catalog.products)), max(3, round(len(catalog.products)
-                                                                               * SHARE_SLOW_SUPPLIERS))))
+        self._slow = set(
+            rng.sample(range(len(catalog.products)), max(3, round(len(catalog.products) * SHARE_SLOW_SUPPLIERS)))
+        )
         self._stock = [self._opening_stock(i) for i in range(len(catalog.products))]
         self._deliveries: dict[int, Counter] = {}
         self._on_order: set[int] = set()
@@ -79,8 +103,12 @@ class DailyExports:
         self._write("ad_spend", on, day, self._ad_spend(on, paid_clicks))
         self._write("social", on, day, self._social(on))
         if self._fx.published(day):
-            self._write("fx_rates", on, day, [(on.isoformat(), currency, f"{rate:.6f}")
-                                              for currency, rate in self._fx.published_rates(day).items()])
+            self._write(
+                "fx_rates",
+                on,
+                day,
+                [(on.isoformat(), currency, f"{rate:.6f}") for currency, rate in self._fx.published_rates(day).items()],
+            )
 
     # --- sources ------------------------------------------------------------------------------------------------
 
@@ -112,8 +140,9 @@ class DailyExports:
             clicks = round(landed * rng.uniform(1.08, 1.3)) + (rng.random() < 0.3)
             impressions = round(clicks / (campaign.click_through_rate * rng.uniform(0.8, 1.2)))
             spend = round(clicks * campaign.cost_per_click_cents * rng.uniform(0.85, 1.15))
-            rows.append((on.isoformat(), campaign.platform, campaign.name, money(spend), campaign.currency,
-                         impressions, clicks))
+            rows.append(
+                (on.isoformat(), campaign.platform, campaign.name, money(spend), campaign.currency, impressions, clicks)
+            )
         return rows
 
     def _social(self, on: date) -> list[tuple]:
@@ -133,13 +162,24 @@ class DailyExports:
                 reach_factor = rng.uniform(0.8, 4.0) if platform == "tiktok" else rng.uniform(0.25, 1.2)
                 impressions = round(followers * reach_factor)
                 self.engagement_rates[platform].append((likes + comments + shares + saves) / followers)
-                rows.append((
-                    on.isoformat(), platform, account, f"{platform}_{on:%Y%m%d}_{n + 1}", post_type, impressions,
-                    round(impressions * rng.uniform(0.6, 0.9)), likes, comments, shares, saves,
-                    round(impressions * rng.uniform(0.001, 0.006)),
-                    round(impressions * rng.uniform(0.4, 0.8)) if post_type in _VIDEO_POSTS else 0,
-                    followers,
-                ))
+                rows.append(
+                    (
+                        on.isoformat(),
+                        platform,
+                        account,
+                        f"{platform}_{on:%Y%m%d}_{n + 1}",
+                        post_type,
+                        impressions,
+                        round(impressions * rng.uniform(0.6, 0.9)),
+                        likes,
+                        comments,
+                        shares,
+                        saves,
+                        round(impressions * rng.uniform(0.001, 0.006)),
+                        round(impressions * rng.uniform(0.4, 0.8)) if post_type in _VIDEO_POSTS else 0,
+                        followers,
+                    )
+                )
         return rows
 
     def units_trend(self) -> list[float]:

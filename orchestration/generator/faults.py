@@ -71,8 +71,12 @@ class FaultFactory:
 
     def _event(self, ms: int, name: str, properties: object, contact: tuple[str, str] | None = None) -> dict:
         self._made += 1
-        octets = (self._rng.randint(80, 95), self._rng.randint(0, 255), self._rng.randint(0, 255),
-                  self._rng.randint(1, 254))
+        octets = (
+            self._rng.randint(80, 95),
+            self._rng.randint(0, 255),
+            self._rng.randint(0, 255),
+            self._rng.randint(1, 254),
+        )
         ip = ".".join(map(str, octets))
         if contact and isinstance(properties, dict):
             properties = {**properties, "email": contact[0], "phone": contact[1]}

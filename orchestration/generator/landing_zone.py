@@ -28,19 +28,19 @@ BAD_LINES_ENCODING = 2  # both in one plain .jsonl file
 VISITORS_PER_EXTRA_BAD_LINE = 25_000
 DEFINITIONS = {
     "sessions": "non-bot visits; each is one session under the 30-minute rule per anonymous_id (events of a visit "
-                "are under 30 minutes apart, visits of a device over 35). Refund visits (a page_view of the order "
-                "then the refund event) are sessions too: refund_sessions.",
+    "are under 30 minutes apart, visits of a device over 35). Refund visits (a page_view of the order "
+    "then the refund event) are sessions too: refund_sessions.",
     "late": "a valid first delivery older than the newest valid event in files earlier in sorted path order; "
-            "over_3_days when more than 3 days older. Planted lags are 1-2 or 5-10 days.",
+    "over_3_days when more than 3 days older. Planted lags are 1-2 or 5-10 days.",
     "in_video_abandonment": "(person, video) pairs whose last in-video add_to_cart/buy_now has no purchase by the "
-                            "person within 24 h after it, with the 24 h passed by latest_occurred_at. Person = the "
-                            "latest user_id seen on the anonymous_id (CONTRACT section 7), else the anonymous_id; "
-                            "pairs_by_event_user_id uses the user_id on the intent event instead.",
+    "person within 24 h after it, with the 24 h passed by latest_occurred_at. Person = the "
+    "latest user_id seen on the anonymous_id (CONTRACT section 7), else the anonymous_id; "
+    "pairs_by_event_user_id uses the user_id on the intent event instead.",
     "product_trend": "planted relative demand growth per day: demand(t) = demand(0) * (1 + trend * t); "
-                     "product_trend_units_per_day is the least-squares slope of the units actually sold.",
+    "product_trend_units_per_day is the least-squares slope of the units actually sold.",
     "product_weekly_pattern": "planted demand multipliers Monday..Sunday (mean 1), on top of the traffic rhythm.",
     "conversion_lift": "multiplier of the purchase probability in a visit after watching a video of the best host, "
-                       "of the best format, or with an impression of a best-segment hotspot (they multiply).",
+    "of the best format, or with an impression of a best-segment hotspot (they multiply).",
 }
 LANDING_FOLDERS = ("events", "catalog", "inventory", "ad_spend", "social", "fx_rates")
 
@@ -49,16 +49,18 @@ def _product_count(visitors: int) -> int:
     return min(500, 200 + visitors // 10_000)
 
 
-def _bad_lines_by_day(rng: random.Random, factory: FaultFactory, days: int, visitors: int,
-                      start_ms: int) -> dict[int, list[BadLine]]:
+def _bad_lines_by_day(
+    rng: random.Random, factory: FaultFactory, days: int, visitors: int, start_ms: int
+) -> dict[int, list[BadLine]]:
     """At least three lines of every rejection reason, more for bigger shops, on random days."""
     per_reason = 3 + visitors // VISITORS_PER_EXTRA_BAD_LINE
     by_day: dict[int, list[BadLine]] = {}
     for reason in factory.builders:
         if reason == "invalid_encoding":
             day = rng.randrange(days)
-            by_day.setdefault(day, []).extend(factory.make(reason, start_ms + day * DAY_MS)
-                                              for _ in range(BAD_LINES_ENCODING))
+            by_day.setdefault(day, []).extend(
+                factory.make(reason, start_ms + day * DAY_MS) for _ in range(BAD_LINES_ENCODING)
+            )
             continue
         for _ in range(per_reason):
             day = rng.randrange(days)
@@ -73,8 +75,15 @@ def _refuse_existing_landing_zone(out: Path) -> None:
         raise FileExistsError(f"{out} already holds {', '.join(taken)}: generate into an empty or new directory")
 
 
-def generate_landing_zone(out: Path, *, days: int = 60, visitors: int = 30_000, seed: int = 42,
-                          start_date: date = date(2026, 9, 1), progress: Progress | None = None) -> dict:
+def generate_landing_zone(
+    out: Path,
+    *,
+    days: int = 60,
+    visitors: int = 30_000,
+    seed: int = 42,
+    start_date: date = date(2026, 9, 1),
+    progress: Progress | None = None,
+) -> dict:
     """Writes out/{events,catalog,inventory,ad_spend,social,fx_rates}/... and out/truth.json; returns the truth dict."""
     if days < 1 or visitors < 1:
         raise ValueError("days and visitors must be at least 1")
@@ -91,8 +100,10 @@ def generate_landing_zone(out: Path, *, days: int = 60, visitors: int = 30_000, 
     audience = Audience(rng, visitors, seed)
     schedule = schedule_visits(rng, audience, days, start_date)
     bad_lines = _bad_lines_by_day(rng, FaultFactory(rng, seed), days, visitors, start_ms)
-    say(f"catalog of {len(catalog.products)} products and {len(catalog.videos)} videos; "
-        f"{audience.devices:,} devices scheduled for {sum(len(d) for d in schedule):,} visits")
+    say(
+        f"catalog of {len(catalog.products)} products and {len(catalog.videos)} videos; "
+        f"{audience.devices:,} devices scheduled for {sum(len(d) for d in schedule):,} visits"
+    )
 
     event_counts = EventCounts()
     session_counts = SessionCounts()
@@ -106,8 +117,10 @@ def generate_landing_zone(out: Path, *, days: int = 60, visitors: int = 30_000, 
             traffic.start_day(day)
             day_ms = start_ms + day * DAY_MS
             visits = [(traffic.planned_start_ms(day_ms), n, device, None) for n, device in enumerate(schedule[day])]
-            visits += [(traffic.planned_start_ms(day_ms), len(visits) + n, plan.device, plan)
-                       for n, plan in enumerate(traffic.refunds_due.pop(day, []))]
+            visits += [
+                (traffic.planned_start_ms(day_ms), len(visits) + n, plan.device, plan)
+                for n, plan in enumerate(traffic.refunds_due.pop(day, []))
+            ]
             visits.sort(key=lambda visit: (visit[0], visit[1]))
             for planned_ms, _, device, refund in visits:
                 traffic.run_visit(device, planned_ms, refund)
@@ -118,25 +131,57 @@ def generate_landing_zone(out: Path, *, days: int = 60, visitors: int = 30_000, 
             say(f"day {day + 1}/{days} written, {event_counts.lines:,} event lines")
         files.close()
 
-    truth = _truth(out, catalog, fx, traffic, exports, event_counts, session_counts, csv_counts, catalog_rows,
-                   seed=seed, days=days, visitors=visitors, start_date=start_date)
+    truth = _truth(
+        out,
+        catalog,
+        fx,
+        traffic,
+        exports,
+        event_counts,
+        session_counts,
+        csv_counts,
+        catalog_rows,
+        seed=seed,
+        days=days,
+        visitors=visitors,
+        start_date=start_date,
+    )
     (out / "truth.json").write_text(json.dumps(truth, indent=2) + "\n", encoding="utf-8")
-    say(f"done: {event_counts.lines:,} event lines, {session_counts.sessions:,} sessions, "
-        f"{session_counts.orders:,} orders")
+    say(
+        f"done: {event_counts.lines:,} event lines, {session_counts.sessions:,} sessions, "
+        f"{session_counts.orders:,} orders"
+    )
     return truth
 
 
-def _truth(out: Path, catalog: Catalog, fx: FxRates, traffic: Traffic, exports: DailyExports,
-           event_counts: EventCounts, session_counts: SessionCounts, csv_counts: dict[str, CsvCounts],
-           catalog_rows: dict[str, int], *, seed: int, days: int, visitors: int, start_date: date) -> dict:
+def _truth(
+    out: Path,
+    catalog: Catalog,
+    fx: FxRates,
+    traffic: Traffic,
+    exports: DailyExports,
+    event_counts: EventCounts,
+    session_counts: SessionCounts,
+    csv_counts: dict[str, CsvCounts],
+    catalog_rows: dict[str, int],
+    *,
+    seed: int,
+    days: int,
+    visitors: int,
+    start_date: date,
+) -> dict:
     sessions = session_counts.as_dict()
     csv_truth = {source: counts.as_dict() for source, counts in csv_counts.items()}
-    csv_truth |= {source: {"rows": rows, "valid": rows, "rejected": {}, "bad_rows": []}
-                  for source, rows in catalog_rows.items()}
+    csv_truth |= {
+        source: {"rows": rows, "valid": rows, "rejected": {}, "bad_rows": []} for source, rows in catalog_rows.items()
+    }
     abandonment = traffic.abandonment()
     return {
         "parameters": {
-            "seed": seed, "days": days, "visitors": visitors, "start_date": start_date.isoformat(),
+            "seed": seed,
+            "days": days,
+            "visitors": visitors,
+            "start_date": start_date.isoformat(),
             "end_date": (start_date + timedelta(days=days - 1)).isoformat(),
             "reporting_currency": REPORTING_CURRENCY,
         },
@@ -151,9 +196,11 @@ def _truth(out: Path, catalog: Catalog, fx: FxRates, traffic: Traffic, exports: 
         "planted": {
             "channel_mix": CHANNEL_MIX,
             "conversion_rate": round(sessions["purchase_sessions"] / sessions["sessions"], 5)
-            if sessions["sessions"] else 0.0,
-            "hotspot_click_probability": {h.hotspot_id: h.click_probability
-                                          for v in catalog.videos for h in v.hotspots},
+            if sessions["sessions"]
+            else 0.0,
+            "hotspot_click_probability": {
+                h.hotspot_id: h.click_probability for v in catalog.videos for h in v.hotspots
+            },
             "video_completion_probability": {v.video_id: v.completion_probability for v in catalog.videos},
             "best_host": catalog.best_host,
             "best_format": catalog.best_format,
@@ -163,11 +210,15 @@ def _truth(out: Path, catalog: Catalog, fx: FxRates, traffic: Traffic, exports: 
             "refund_rate": round(sessions["refunded_orders"] / sessions["orders"], 5) if sessions["orders"] else 0.0,
             "product_weekly_pattern": {p.product_id: list(p.weekly) for p in catalog.products},
             "product_trend": {p.product_id: p.trend for p in catalog.products},
-            "product_trend_units_per_day": {p.product_id: round(slope, 4)
-                                            for p, slope in zip(catalog.products, exports.units_trend(), strict=True)},
+            "product_trend_units_per_day": {
+                p.product_id: round(slope, 4) for p, slope in zip(catalog.products, exports.units_trend(), strict=True)
+            },
             "fx_missing_days": [(start_date + timedelta(days=d)).isoformat() for d in fx.missing_days],
-            "social_engagement_rate": {platform: round(sum(rates) / len(rates), 6)
-                                       for platform, rates in exports.engagement_rates.items() if rates},
+            "social_engagement_rate": {
+                platform: round(sum(rates) / len(rates), 6)
+                for platform, rates in exports.engagement_rates.items()
+                if rates
+            },
             "inventory_stockout_rows": exports.stockout_rows,
             "latest_occurred_at": iso_timestamp(traffic.latest_ms),
         },

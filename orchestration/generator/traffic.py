@@ -48,14 +48,63 @@ VISIT_SPACING_MS = 36 * MINUTE_MS  # between visits of one device
 ABANDONMENT_WINDOW_MS = 24 * HOUR_MS
 COUPONS = (("WELCOME10", 0.10, 0.10), ("AUTUMN15", 0.15, 0.05))  # (code, discount, share of orders)
 _CHECKOUT_STEPS = ("shipping", "shipping_cost", "payment")
-_FIRST_NAMES = ("Anna", "Marco", "Julia", "Lukas", "Chloe", "Sven", "Elena", "Noah", "Lea", "Tom", "Sofia", "Emma",
-                "Jonas", "Clara", "Mateo", "Ingrid", "Olivia", "Hugo", "Mila", "Finn")
-_LAST_NAMES = ("Rossi", "Meyer", "Dubois", "Lindqvist", "Garcia", "Brown", "Schmidt", "Bianchi", "Jansen", "Martin",
-               "Novak", "Fischer", "Moreau", "Smith", "Berg", "Costa", "Weber", "Leroy", "Andersson", "Huber")
+_FIRST_NAMES = (
+    "Anna",
+    "Marco",
+    "Julia",
+    "Lukas",
+    "Chloe",
+    "Sven",
+    "Elena",
+    "Noah",
+    "Lea",
+    "Tom",
+    "Sofia",
+    "Emma",
+    "Jonas",
+    "Clara",
+    "Mateo",
+    "Ingrid",
+    "Olivia",
+    "Hugo",
+    "Mila",
+    "Finn",
+)
+_LAST_NAMES = (
+    "Rossi",
+    "Meyer",
+    "Dubois",
+    "Lindqvist",
+    "Garcia",
+    "Brown",
+    "Schmidt",
+    "Bianchi",
+    "Jansen",
+    "Martin",
+    "Novak",
+    "Fischer",
+    "Moreau",
+    "Smith",
+    "Berg",
+    "Costa",
+    "Weber",
+    "Leroy",
+    "Andersson",
+    "Huber",
+)
 _MAIL_DOMAINS = ("gmail.com", "Example.com", "web.de", "outlook.com", "icloud.com", "GMX.de", "libero.it")
-_PHONE_FORMATS = {"DE": "+49 15{} {:07d}", "IT": "+39 34{} {:07d}", "FR": "+33 6 {}{:07d}", "GB": "+44 77{} {:06d}",
-                  "US": "+1 (415) 55{}-{:04d}", "SE": "+46 70{} {:06d}", "ES": "+34 6{}{:07d}",
-                  "NL": "+31 6 {}{:06d}", "AT": "+43 66{} {:06d}", "BE": "+32 47{} {:06d}"}
+_PHONE_FORMATS = {
+    "DE": "+49 15{} {:07d}",
+    "IT": "+39 34{} {:07d}",
+    "FR": "+33 6 {}{:07d}",
+    "GB": "+44 77{} {:06d}",
+    "US": "+1 (415) 55{}-{:04d}",
+    "SE": "+46 70{} {:06d}",
+    "ES": "+34 6{}{:07d}",
+    "NL": "+31 6 {}{:06d}",
+    "AT": "+43 66{} {:06d}",
+    "BE": "+32 47{} {:06d}",
+}
 
 
 @dataclass
@@ -107,8 +156,19 @@ class IntentRecord:
 
 
 class Traffic:
-    def __init__(self, rng: random.Random, seed: int, catalog: Catalog, audience: Audience, stream: EventStream,
-                 fx: FxRates, start_date: date, days: int, events: EventCounts, sessions: SessionCounts):
+    def __init__(
+        self,
+        rng: random.Random,
+        seed: int,
+        catalog: Catalog,
+        audience: Audience,
+        stream: EventStream,
+        fx: FxRates,
+        start_date: date,
+        days: int,
+        events: EventCounts,
+        sessions: SessionCounts,
+    ):
         self._rng = rng
         self._catalog = catalog
         self._audience = audience
@@ -144,8 +204,10 @@ class Traffic:
         weekday = (self._start_date + timedelta(days=day)).weekday()
         self._demand = self._catalog.daily_demand(day, weekday)
         self._iso_week = (self._start_date + timedelta(days=day)).isocalendar().week
-        self._prices = {c: [self._local_price(p.price_cents, p.currency, c, day) for p in self._products]
-                        for c in ("EUR", "USD", "GBP", "SEK")}
+        self._prices = {
+            c: [self._local_price(p.price_cents, p.currency, c, day) for p in self._products]
+            for c in ("EUR", "USD", "GBP", "SEK")
+        }
         self.paid_clicks = Counter()
 
     def _local_price(self, cents: int, currency: str, to_currency: str, day: int) -> int:
@@ -175,10 +237,18 @@ class Traffic:
 
     def _open(self, device: int, ms: int) -> Visit:
         a = self._audience
-        visit = Visit(device=device, anonymous_id=a.anonymous_id(device), context=a.context_json(device),
-                      offset=a.offset_minutes(device), ip_flag=IPV6 if a.is_ipv6[device] else 0,
-                      currency=a.currency(device), is_bot=a.is_bot(device), ms=ms,
-                      cart_id=f"cart_{self._cart_ids.hex(device)}", last_ms=ms)
+        visit = Visit(
+            device=device,
+            anonymous_id=a.anonymous_id(device),
+            context=a.context_json(device),
+            offset=a.offset_minutes(device),
+            ip_flag=IPV6 if a.is_ipv6[device] else 0,
+            currency=a.currency(device),
+            is_bot=a.is_bot(device),
+            ms=ms,
+            cart_id=f"cart_{self._cart_ids.hex(device)}",
+            last_ms=ms,
+        )
         if a.login_cookie[device]:
             self._set_user(visit, a.owner[device])
         return visit
@@ -204,8 +274,15 @@ class Traffic:
         gap = low_ms + int(self._rng.expovariate(1 / mean_ms))
         visit.ms = min(visit.ms + gap, visit.last_ms + MAX_GAP_MS)
 
-    def _emit(self, visit: Visit, name: str, properties: dict, page: str | None = None,
-              campaign: dict | None = None, flags: int = 0) -> None:
+    def _emit(
+        self,
+        visit: Visit,
+        name: str,
+        properties: dict,
+        page: str | None = None,
+        campaign: dict | None = None,
+        flags: int = 0,
+    ) -> None:
         """Writes one valid event; `page` comes as JSON text, built where the page is known."""
         self._event_seq += 1
         ms = visit.ms
@@ -239,9 +316,11 @@ class Traffic:
             url += touch.url_query
             referrer = touch.referrer
             campaign = touch.campaign
-        page = (f'{{"url":{encode_basestring_ascii(url)},'
-                f'"referrer":{"null" if referrer is None else encode_basestring_ascii(referrer)},'
-                f'"title":{encode_basestring_ascii(title + " | Lumen & Loom")}}}')
+        page = (
+            f'{{"url":{encode_basestring_ascii(url)},'
+            f'"referrer":{"null" if referrer is None else encode_basestring_ascii(referrer)},'
+            f'"title":{encode_basestring_ascii(title + " | Lumen & Loom")}}}'
+        )
         self._emit(visit, "page_view", {}, page=page, campaign=campaign)
         visit.url = url
 
@@ -299,8 +378,11 @@ class Traffic:
         if video is None:
             self._page_view(visit, f"/p/{p.product_id}", p.name, touch)
             self._advance(visit, 300, 1_500)
-        properties = {"product_id": p.product_id, "price": self._prices[visit.currency][product] / 100,
-                      "currency": visit.currency}
+        properties = {
+            "product_id": p.product_id,
+            "price": self._prices[visit.currency][product] / 100,
+            "currency": visit.currency,
+        }
         if video is not None:
             properties["video_id"] = video
         self._emit(visit, "view_item", properties)
@@ -331,8 +413,9 @@ class Traffic:
 
     def _switch_campaign(self, visit: Visit, channel: str) -> None:
         """A second click mid-visit (an e-mail or ad opened in another tab): a new touch in the same session."""
-        other = self._rng.choice([c for c in ("Email", "Paid Social", "Paid Search", "SMS", "Affiliates")
-                                  if c != channel])
+        other = self._rng.choice(
+            [c for c in ("Email", "Paid Social", "Paid Search", "SMS", "Affiliates") if c != channel]
+        )
         touch = touch_for(self._rng, other, self._iso_week)
         self._count_touch(touch)
         self._sessions.mid_visit_campaign_changes += 1
@@ -393,13 +476,19 @@ class Traffic:
         """As people type them: mixed case, sometimes a stray space (the loader normalises before hashing)."""
         rng = self._rng
         first, last = rng.choice(_FIRST_NAMES), rng.choice(_LAST_NAMES)
-        local = rng.choice((f"{first}.{last}", f"{first.lower()}.{last.lower()}", f"{first[0]}{last}".lower(),
-                            f"{first.lower()}{person % 1000}"))
+        local = rng.choice(
+            (
+                f"{first}.{last}",
+                f"{first.lower()}.{last.lower()}",
+                f"{first[0]}{last}".lower(),
+                f"{first.lower()}{person % 1000}",
+            )
+        )
         return f"{local}@{rng.choice(_MAIL_DOMAINS)}" + (" " if rng.random() < 0.15 else "")
 
     def _phone(self, device: int) -> str:
         country = self._audience.country_code(device)
-        return _PHONE_FORMATS[country].format(self._rng.randint(1, 9), self._rng.randrange(10 ** 6))
+        return _PHONE_FORMATS[country].format(self._rng.randint(1, 9), self._rng.randrange(10**6))
 
     # --- shoppable video --------------------------------------------------------------------------------------
 
@@ -434,8 +523,11 @@ class Traffic:
                 timeline.append((position + 1.5, 5, "view_item", hotspot))
             if rng.random() < 0.05:
                 timeline.append((position + 3.0, 6, "add_to_wishlist", hotspot))
-        if clicked and rng.random() < (P_IN_VIDEO_INTENT_BUYER if buys else P_IN_VIDEO_INTENT_BROWSER) \
-                and self._may_intend(visit, video):
+        if (
+            clicked
+            and rng.random() < (P_IN_VIDEO_INTENT_BUYER if buys else P_IN_VIDEO_INTENT_BROWSER)
+            and self._may_intend(visit, video)
+        ):
             position, hotspot = rng.choice(clicked)
             timeline.append((position + 4.0, 7, "buy_now" if rng.random() < P_BUY_NOW else "add_to_cart", hotspot))
         timeline.sort(key=lambda item: (item[0], item[1]))
@@ -464,13 +556,24 @@ class Traffic:
             elif name == "video_progress":
                 self._emit(visit, name, {"video_id": video_id, "percent": detail, "position_s": round(position, 1)})
             elif name in ("hotspot_impression", "hotspot_click"):
-                self._emit(visit, name, {"video_id": video_id, "hotspot_id": detail.hotspot_id,
-                                         "product_id": detail.product_id, "position_s": round(position, 1)})
+                self._emit(
+                    visit,
+                    name,
+                    {
+                        "video_id": video_id,
+                        "hotspot_id": detail.hotspot_id,
+                        "product_id": detail.product_id,
+                        "position_s": round(position, 1),
+                    },
+                )
             elif name == "view_item":
                 self._view_product(visit, self._product_index[detail.product_id], video=video_id)
             elif name == "add_to_wishlist":
-                self._emit(visit, name, {"product_id": detail.product_id, "video_id": video_id,
-                                         "hotspot_id": detail.hotspot_id})
+                self._emit(
+                    visit,
+                    name,
+                    {"product_id": detail.product_id, "video_id": video_id, "hotspot_id": detail.hotspot_id},
+                )
             else:
                 self._in_video_intent(visit, name, video_id, detail, position)
         self._advance(visit)
@@ -479,9 +582,20 @@ class Traffic:
         product = self._product_index[hotspot.product_id]
         price = self._prices[visit.currency][product]
         visit.cart.append(CartLine(product, 1, price))
-        self._emit(visit, name, {"product_id": hotspot.product_id, "price": price / 100, "quantity": 1,
-                                 "currency": visit.currency, "cart_id": visit.cart_id, "video_id": video_id,
-                                 "hotspot_id": hotspot.hotspot_id, "position_s": round(position - 4.0, 1)})
+        self._emit(
+            visit,
+            name,
+            {
+                "product_id": hotspot.product_id,
+                "price": price / 100,
+                "quantity": 1,
+                "currency": visit.currency,
+                "cart_id": visit.cart_id,
+                "video_id": video_id,
+                "hotspot_id": hotspot.hotspot_id,
+                "position_s": round(position - 4.0, 1),
+            },
+        )
         self.intents.append(IntentRecord(visit.device, visit.user, video_id, visit.ms))
 
     # --- cart, checkout, order --------------------------------------------------------------------------------
@@ -499,15 +613,30 @@ class Traffic:
             quantity = 1 if rng.random() < 0.85 else rng.randint(2, 3)
             price = self._prices[visit.currency][product]
             self._advance(visit)
-            self._emit(visit, "add_to_cart", {"product_id": self._products[product].product_id,
-                                              "price": price / 100, "quantity": quantity,
-                                              "currency": visit.currency, "cart_id": visit.cart_id})
+            self._emit(
+                visit,
+                "add_to_cart",
+                {
+                    "product_id": self._products[product].product_id,
+                    "price": price / 100,
+                    "quantity": quantity,
+                    "currency": visit.currency,
+                    "cart_id": visit.cart_id,
+                },
+            )
             visit.cart.append(CartLine(product, quantity, price))
         if len(visit.cart) > 1 and rng.random() < 0.15:
             removed = visit.cart.pop(rng.randrange(len(visit.cart)))
             self._advance(visit)
-            self._emit(visit, "remove_from_cart", {"product_id": self._products[removed.product].product_id,
-                                                   "quantity": removed.quantity, "cart_id": visit.cart_id})
+            self._emit(
+                visit,
+                "remove_from_cart",
+                {
+                    "product_id": self._products[removed.product].product_id,
+                    "quantity": removed.quantity,
+                    "cart_id": visit.cart_id,
+                },
+            )
 
     def _cart_value(self, visit: Visit) -> int:
         return sum(line.price_cents * line.quantity for line in visit.cart)
@@ -516,8 +645,11 @@ class Traffic:
         self._advance(visit)
         self._page_view(visit, "/cart", "Your bag")
         self._advance(visit)
-        self._emit(visit, "begin_checkout", {"value": self._cart_value(visit) / 100, "currency": visit.currency,
-                                             "cart_id": visit.cart_id})
+        self._emit(
+            visit,
+            "begin_checkout",
+            {"value": self._cart_value(visit) / 100, "currency": visit.currency, "cart_id": visit.cart_id},
+        )
         for step in range(1, steps + 1):
             self._advance(visit, 5_000, 30_000)
             self._emit(visit, "checkout_step", {"step": step, "step_name": _CHECKOUT_STEPS[step - 1]})
@@ -566,8 +698,14 @@ class Traffic:
             "order_id": f"LL-{100000 + self._order_seq}",
             "revenue": revenue / 100,
             "currency": visit.currency,
-            "items": [{"product_id": self._products[line.product].product_id, "price": line.price_cents / 100,
-                       "quantity": line.quantity} for line in visit.cart],
+            "items": [
+                {
+                    "product_id": self._products[line.product].product_id,
+                    "price": line.price_cents / 100,
+                    "quantity": line.quantity,
+                }
+                for line in visit.cart
+            ],
             "tax": round(revenue * 19 / 119) / 100,  # VAT included in the revenue
             "shipping": shipping / 100,
             "discount": discount / 100,
@@ -590,8 +728,7 @@ class Traffic:
         plan = RefundPlan(visit.device, visit.user, order["order_id"], visit.currency, amount, items)
         if items is not None and rng.random() < P_SECOND_REFUND:
             rest = revenue - amount
-            plan.then = RefundPlan(visit.device, visit.user, order["order_id"], visit.currency,
-                                   max(1, rest // 2), None)
+            plan.then = RefundPlan(visit.device, visit.user, order["order_id"], visit.currency, max(1, rest // 2), None)
         self._schedule_refund(plan, self._stream.day_of(visit.ms) + rng.randint(2, 12))
 
     def _schedule_refund(self, plan: RefundPlan, day: int) -> None:
@@ -630,8 +767,15 @@ class Traffic:
                 p = self._products[product]
                 self._page_view(visit, f"/p/{p.product_id}", p.name)
             elif r < 0.85:
-                self._emit(visit, "view_item", {"product_id": self._products[product].product_id,
-                                                "price": self._prices["EUR"][product] / 100, "currency": "EUR"})
+                self._emit(
+                    visit,
+                    "view_item",
+                    {
+                        "product_id": self._products[product].product_id,
+                        "price": self._prices["EUR"][product] / 100,
+                        "currency": "EUR",
+                    },
+                )
             else:
                 category = self._products[product].category
                 self._emit(visit, "view_item_list", {"list_id": f"category-{category.lower()}", "category": category})
@@ -658,8 +802,7 @@ class Traffic:
             person = latest_user if latest_user >= 0 else -1 - intent.device
             stitched[(person, intent.video)] = max(stitched.get((person, intent.video), 0), intent.ms)
             person = intent.user if intent.user >= 0 else -1 - intent.device
-            by_event_identity[(person, intent.video)] = max(by_event_identity.get((person, intent.video), 0),
-                                                            intent.ms)
+            by_event_identity[(person, intent.video)] = max(by_event_identity.get((person, intent.video), 0), intent.ms)
         outcome = self._judge_pairs(stitched, now)
         outcome["pairs_by_event_user_id"] = self._judge_pairs(by_event_identity, now)["pairs"]
         return outcome
@@ -675,6 +818,9 @@ class Traffic:
             else:
                 pending += 1
         closed = abandoned + converted
-        return {"pairs": abandoned, "share": round(abandoned / closed, 4) if closed else 0.0,
-                "converted_pairs": converted, "pending_pairs": pending}
-
+        return {
+            "pairs": abandoned,
+            "share": round(abandoned / closed, 4) if closed else 0.0,
+            "converted_pairs": converted,
+            "pending_pairs": pending,
+        }

@@ -1,26 +1,21 @@
 """Loading one daily-export or catalog CSV file into its raw table, rejecting rows that fail their types."""
 
-from pathlib import Path
-
 import duckdb
 
 from orchestration.loader.csv_sources import CsvSource, rejection_reason_sql, typed_columns_sql
 from orchestration.loader.ledger import FileOutcome, LandingFile
+from orchestration.warehouse import path_literal
 
 
 class CsvLayoutError(Exception):
     """The file's header lacks columns the source needs: no row of it can be trusted."""
 
 
-def _quoted(path: Path) -> str:
-    return str(path).replace("'", "''")
-
-
 def _read_rows(con: duckdb.DuckDBPyConnection, source: CsvSource, file: LandingFile) -> None:
     con.execute(
         "create or replace temp view csv_rows as "
         "select row_number() over () + 1 as line_number, * "
-        f"from read_csv('{_quoted(file.absolute)}', header = true, all_varchar = true, null_padding = true)"
+        f"from read_csv({path_literal(file.absolute)}, header = true, all_varchar = true, null_padding = true)"
     )
     header = {row[0] for row in con.execute("describe csv_rows").fetchall()}
     missing = [c.name for c in source.columns if c.name not in header]

@@ -1,4 +1,4 @@
-"""Loading one tracking-event file (JSONL, gzipped JSONL or Parquet) into raw.events."""
+"""Loading tracking-event files (JSONL, gzipped JSONL or Parquet) into raw.events, a batch at a time."""
 
 import gzip
 import tempfile
@@ -11,6 +11,7 @@ from orchestration.loader.event_contract import TOP_LEVEL_OBJECTS
 from orchestration.loader.event_validation import validation_query
 from orchestration.loader.ledger import FileOutcome, LandingFile
 from orchestration.loader.pii import mask_free_text
+from orchestration.warehouse import path_literal
 
 EVENT_FILE_PATTERNS = ("**/*.jsonl", "**/*.jsonl.gz", "**/*.parquet")
 # A byte that cannot occur unescaped in valid JSON: reading lines as one CSV column split on it keeps
@@ -24,14 +25,14 @@ _KEPT_OVERSIZED_PREFIX = 4096
 def _lines_from_text_file(path: Path) -> str:
     return (
         "select row_number() over () as line_number, raw "
-        f"from read_csv('{_quoted(path)}', columns = {{'raw': 'varchar'}}, delim = '{_NO_SPLIT}', "
+        f"from read_csv({path_literal(path)}, columns = {{'raw': 'varchar'}}, delim = '{_NO_SPLIT}', "
         f"quote = '', escape = '', header = false, auto_detect = false, max_line_size = {_LONGEST_READABLE_LINE})"
     )
 
 
 def _lines_from_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> str:
     """Each Parquet row becomes the JSON object it stands for, so it meets the same rules as a JSONL line."""
-    scan = f"read_parquet('{_quoted(path)}', file_row_number = true)"
+    scan = f"read_parquet({path_literal(path)}, file_row_number = true)"
     columns = con.execute(f"describe select * from {scan}").fetchall()
     members = []
     for name, column_type, *_ in columns:
@@ -47,17 +48,12 @@ def _lines_from_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> str:
     )
 
 
-def _quoted(path: Path) -> str:
-    return str(path).replace("'", "''")
-
-
-def _sanitised_copy(path: Path, workdir: Path) -> tuple[Path, list[tuple[int, str, str]]]:
+def _sanitised_copy(path: Path, copy: Path) -> tuple[Path, list[tuple[int, str, str]]]:
     """For files DuckDB cannot read as UTF-8 text: blank out undecodable lines and reject them here.
 
     Only runs when the fast path failed, so corrupt files are loaded line by line and good files never are.
     """
     rejected: list[tuple[int, str, str]] = []
-    copy = workdir / "sanitised.jsonl"
     opener = gzip.open if path.name.endswith(".gz") else open
     with opener(path, "rb") as source, copy.open("wb") as target:
         for line_number, line in enumerate(source, start=1):
@@ -80,60 +76,93 @@ def _sanitised_copy(path: Path, workdir: Path) -> tuple[Path, list[tuple[int, st
     return copy, rejected
 
 
-def _judge_lines(con: duckdb.DuckDBPyConnection, lines_sql: str, load_time: datetime, salt: str) -> None:
-    # Materialised on purpose: reading a (gzipped) file and numbering its lines is serial, the validation
-    # that follows runs in parallel over the row groups of this table.
-    con.execute(f"create or replace temp table event_lines as {lines_sql}")
-    con.execute(
-        f"create or replace temp table judged_lines as {validation_query()}",
-        {"load_time": load_time, "salt": salt},
-    )
+def _read_lines(con: duckdb.DuckDBPyConnection, file_index: int, file: LandingFile, workdir: Path) -> list[tuple]:
+    """Append the file's lines to event_lines; the lines it had to reject before SQL could read them."""
+    if file.path.endswith(".parquet"):
+        con.execute(f"insert into event_lines select {file_index}, * from ({_lines_from_parquet(con, file.absolute)})")
+        return []
+    try:
+        con.execute(f"insert into event_lines select {file_index}, * from ({_lines_from_text_file(file.absolute)})")
+        return []
+    except duckdb.InvalidInputException:
+        copy, prerejected = _sanitised_copy(file.absolute, workdir / f"{file_index}.jsonl")
+        con.execute(f"insert into event_lines select {file_index}, * from ({_lines_from_text_file(copy)})")
+        return [(file_index, *line) for line in prerejected]
 
 
-def _judge_prerejected(con: duckdb.DuckDBPyConnection, prerejected: list[tuple[int, str, str]]) -> None:
+def _judge_prerejected(con: duckdb.DuckDBPyConnection, prerejected: list[tuple]) -> None:
     if not prerejected:
         return
-    con.execute("create or replace temp table prerejected (line_number bigint, reason varchar, raw varchar)")
-    con.executemany("insert into prerejected values (?, ?, ?)", prerejected)
-    con.execute("delete from judged_lines where line_number in (select line_number from prerejected)")
     con.execute(
-        f"insert into judged_lines (line_number, reason, rejected_text) "
-        f"select line_number, reason, {mask_free_text('raw')} from prerejected"
+        "create or replace temp table prerejected (file_index integer, line_number bigint, reason varchar, raw varchar)"
+    )
+    con.executemany("insert into prerejected values (?, ?, ?, ?)", prerejected)
+    con.execute(
+        "delete from judged_lines where (file_index, line_number) in (select (file_index, line_number) from prerejected)"
+    )
+    con.execute(
+        f"insert into judged_lines (file_index, line_number, reason, rejected_text) "
+        f"select file_index, line_number, reason, {mask_free_text('raw')} from prerejected"
     )
 
 
-def judge_event_file(con: duckdb.DuckDBPyConnection, file: LandingFile, load_time: datetime, salt: str) -> None:
-    """Fill the temp table judged_lines with one verdict per line of the file."""
-    if file.path.endswith(".parquet"):
-        _judge_lines(con, _lines_from_parquet(con, file.absolute), load_time, salt)
-        return
-    try:
-        _judge_lines(con, _lines_from_text_file(file.absolute), load_time, salt)
-    except duckdb.InvalidInputException:
-        with tempfile.TemporaryDirectory() as workdir:
-            copy, prerejected = _sanitised_copy(file.absolute, Path(workdir))
-            _judge_lines(con, _lines_from_text_file(copy), load_time, salt)
-            _judge_prerejected(con, prerejected)
+def _mark_first_deliveries(con: duckdb.DuckDBPyConnection) -> None:
+    """first_deliveries: the valid lines whose event_id neither the warehouse nor an earlier line holds.
+
+    Judged for the whole batch at once, so the warehouse's event ids are scanned once per batch, not once
+    per file. Files then commit one by one in batch order, which keeps first delivery = first in path order.
+    """
+    con.execute(
+        """
+        create or replace temp table first_deliveries as
+        with first_in_batch as (
+            select file_index, line_number, event_id
+            from judged_lines
+            where reason is null
+            qualify row_number() over (partition by event_id order by file_index, line_number) = 1
+        )
+        select file_index, line_number
+        from first_in_batch as candidate
+        where not exists (select 1 from raw.events as stored where stored.event_id = candidate.event_id)
+        """
+    )
 
 
-def store_judged_events(con: duckdb.DuckDBPyConnection, file: LandingFile, load_id: int) -> FileOutcome:
-    """Append first deliveries to raw.events and rejects to raw.rejected_events; count the rest."""
-    params = {"load_id": load_id, "path": file.path}
+def judge_event_files(con: duckdb.DuckDBPyConnection, files: list[LandingFile], load_time: datetime, salt: str) -> None:
+    """Judge every line of a batch of files in one parallel query: temp tables judged_lines, first_deliveries.
+
+    Only temp tables are written, so this runs outside any transaction: a file DuckDB cannot read as text
+    fails here and is re-read line by line without an aborted transaction in the way.
+    """
+    con.execute("create or replace temp table event_lines (file_index integer, line_number bigint, raw varchar)")
+    with tempfile.TemporaryDirectory() as workdir:
+        prerejected = [
+            line for index, file in enumerate(files) for line in _read_lines(con, index, file, Path(workdir))
+        ]
+    con.execute(
+        f"create or replace temp table judged_lines as {validation_query()}", {"load_time": load_time, "salt": salt}
+    )
+    _judge_prerejected(con, prerejected)
+    _mark_first_deliveries(con)
+
+
+def store_judged_events(
+    con: duckdb.DuckDBPyConnection, file_index: int, file: LandingFile, load_id: int
+) -> FileOutcome:
+    """Append the file's first deliveries to raw.events and its rejects to raw.rejected_events."""
+    params = {"file_index": file_index, "load_id": load_id, "path": file.path}
     loaded = con.execute(
         """
         insert into raw.events
-        with first_in_file as (
-            select * from judged_lines
-            where reason is null
-            qualify row_number() over (partition by event_id order by line_number) = 1
-        )
         select
-            event_id, event_name, occurred_at, sent_at, anonymous_id, user_id,
-            page, campaign, context, properties,
-            $load_id, $path, line_number, now()
-        from first_in_file as candidate
-        where not exists (select 1 from raw.events as stored where stored.event_id = candidate.event_id)
-        order by line_number
+            judged.event_id, judged.event_name, judged.occurred_at, judged.sent_at, judged.anonymous_id,
+            judged.user_id, judged.page, judged.campaign, judged.context, judged.properties,
+            $load_id, $path, judged.line_number, now()
+        from judged_lines as judged
+        inner join first_deliveries as first
+            on judged.file_index = first.file_index and judged.line_number = first.line_number
+        where judged.file_index = $file_index
+        order by judged.line_number
         """,
         params,
     ).fetchone()[0]
@@ -141,12 +170,14 @@ def store_judged_events(con: duckdb.DuckDBPyConnection, file: LandingFile, load_
         """
         insert into raw.rejected_events
         select $load_id, $path, line_number, reason, rejected_text, now()
-        from judged_lines where reason is not null
+        from judged_lines
+        where file_index = $file_index and reason is not null
         order by line_number
         """,
         params,
     )
     rows, rejected = con.execute(
-        "select count(*), count(*) filter (where reason is not null) from judged_lines"
+        "select count(*), count(*) filter (where reason is not null) from judged_lines where file_index = $file_index",
+        {"file_index": file_index},
     ).fetchone()
     return FileOutcome(rows=rows, loaded=loaded, duplicates=rows - rejected - loaded, rejected=rejected)

@@ -1,6 +1,6 @@
 """Compiles the event contract into one DuckDB query that types and judges every line of a file.
 
-The query reads a table `event_lines(line_number, raw)` and yields one row per line with either a
+The query reads a table `event_lines(file_index, line_number, raw)` and yields one row per line with either a
 rejection `reason` or the typed, de-identified event. All work is vectorised SQL: Python only writes
 the SQL text, once per process.
 
@@ -205,12 +205,13 @@ def _timestamp_broken(name: str, *, required: bool) -> str:
 
 @cache
 def validation_query() -> str:
-    """SQL over `event_lines(line_number, raw)`; parameters $load_time (timestamptz) and $salt."""
+    """SQL over `event_lines(file_index, line_number, raw)`; parameters $load_time (timestamptz) and $salt."""
     items_type = _prop_type("items")
     all_paths = "[" + ", ".join(f"'${path}'" for path in _all_paths()) + "]"
     return f"""
 with lines as (
     select
+        file_index,
         line_number,
         raw,
         coalesce(strlen(raw) > {MAX_LINE_BYTES}, false) as is_oversized,
@@ -260,6 +261,7 @@ judged as (
 )
 
 select
+    file_index,
     line_number,
     reason,
     rejected_text,

@@ -28,6 +28,7 @@ def connect(db_path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnect
     con.execute(f"set temp_directory = '{spill_directory(db_path)}'")
     con.execute("set preserve_insertion_order = true")
     con.execute("set timezone = 'UTC'")
+    con.execute("set enable_progress_bar = false")  # runs report progress per file, not per query
     return con
 
 

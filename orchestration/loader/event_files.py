@@ -98,7 +98,8 @@ def _judge_prerejected(con: duckdb.DuckDBPyConnection, prerejected: list[tuple])
     )
     con.executemany("insert into prerejected values (?, ?, ?, ?)", prerejected)
     con.execute(
-        "delete from judged_lines where (file_index, line_number) in (select (file_index, line_number) from prerejected)"
+        "delete from judged_lines where (file_index, line_number) in "
+        "(select (file_index, line_number) from prerejected)"
     )
     con.execute(
         f"insert into judged_lines (file_index, line_number, reason, rejected_text) "

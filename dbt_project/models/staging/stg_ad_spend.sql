@@ -1,16 +1,6 @@
-with ad_spend as (
+with latest_report as (
 
-    select * from {{ source('raw', 'ad_spend') }}
-
-),
-
-latest_report as (
-
-    select *
-    from ad_spend
-    qualify row_number() over (
-        partition by date, platform, campaign order by load_id desc, source_line desc
-    ) = 1
+    {{ latest_landed(source('raw', 'ad_spend'), ['date', 'platform', 'campaign']) }}
 
 ),
 

@@ -9,7 +9,7 @@
     event once per load is far cheaper than once per query. raw.events is append-only and each row's
     staging depends on that row alone, so appending the new loads equals a full rebuild. -#}
 
-with events as (
+with events as not materialized (
 
     select * from {{ source('raw', 'events') }}
     {% if is_incremental() %}
@@ -167,13 +167,16 @@ with_campaign as (
 
 user_agent_bots as (
 
-    {#- Match each distinct user agent once, not each event: thousands of agents, millions of events. -#}
+    {#- Match each distinct user agent once, not each event: thousands of agents, millions of events.
+        Read from the import CTE, not from with_campaign, and never materialised: a CTE read twice would
+        otherwise be copied whole, millions of wide rows, before either reader starts. -#}
     select
         agents.user_agent,
         min(bot_patterns.bot_family) as bot_family
     from (
-        select distinct user_agent from with_campaign
-        where user_agent is not null
+        select distinct context ->> '$.user_agent' as user_agent
+        from events
+        where context ->> '$.user_agent' is not null
     ) as agents
     inner join bot_patterns
         on contains(lower(agents.user_agent), bot_patterns.pattern)

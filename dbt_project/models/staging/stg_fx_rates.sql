@@ -1,14 +1,6 @@
-with fx_rates as (
+with latest_rate as (
 
-    select * from {{ source('raw', 'fx_rates') }}
-
-),
-
-latest_rate as (
-
-    select *
-    from fx_rates
-    qualify row_number() over (partition by date, upper(currency) order by load_id desc, source_line desc) = 1
+    {{ latest_landed(source('raw', 'fx_rates'), ['date', 'upper(currency)']) }}
 
 ),
 

@@ -1,16 +1,6 @@
-with hotspots as (
+with latest_version as (
 
-    select * from {{ source('raw', 'hotspots') }}
-
-),
-
-latest_version as (
-
-    select *
-    from hotspots
-    qualify row_number() over (
-        partition by video_id, hotspot_id, product_id order by load_id desc, source_line desc
-    ) = 1
+    {{ latest_landed(source('raw', 'hotspots'), ['video_id', 'hotspot_id', 'product_id']) }}
 
 ),
 

@@ -1,17 +1,6 @@
-with inventory as (
+with latest_snapshot as (
 
-    select * from {{ source('raw', 'inventory') }}
-
-),
-
-latest_snapshot as (
-
-    {#- A re-sent snapshot of the same day replaces the earlier one. -#}
-    select *
-    from inventory
-    qualify row_number() over (
-        partition by snapshot_date, product_id order by load_id desc, source_line desc
-    ) = 1
+    {{ latest_landed(source('raw', 'inventory'), ['snapshot_date', 'product_id']) }}
 
 ),
 

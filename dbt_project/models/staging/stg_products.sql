@@ -1,15 +1,6 @@
-with products as (
+with latest_version as (
 
-    select * from {{ source('raw', 'products') }}
-
-),
-
-latest_version as (
-
-    {#- A product landed again in a later catalog file takes that file's values. -#}
-    select *
-    from products
-    qualify row_number() over (partition by product_id order by load_id desc, source_line desc) = 1
+    {{ latest_landed(source('raw', 'products'), ['product_id']) }}
 
 ),
 

@@ -1,16 +1,6 @@
-with social as (
+with latest_report as (
 
-    select * from {{ source('raw', 'social') }}
-
-),
-
-latest_report as (
-
-    select *
-    from social
-    qualify row_number() over (
-        partition by date, platform, account, coalesce(post_id, '') order by load_id desc, source_line desc
-    ) = 1
+    {{ latest_landed(source('raw', 'social'), ['date', 'platform', 'account', "coalesce(post_id, '')"]) }}
 
 ),
 

@@ -1,14 +1,6 @@
-with videos as (
+with latest_version as (
 
-    select * from {{ source('raw', 'videos') }}
-
-),
-
-latest_version as (
-
-    select *
-    from videos
-    qualify row_number() over (partition by video_id order by load_id desc, source_line desc) = 1
+    {{ latest_landed(source('raw', 'videos'), ['video_id']) }}
 
 ),
 

@@ -6,16 +6,15 @@ from pathlib import Path
 import dagster as dg
 
 from orchestration.jobs import funnelhouse_job
+from orchestration.loader.load import LANDING_SOURCES
 from orchestration.resources import WarehouseResource
-
-LANDING_FOLDERS = ("events", "catalog", "inventory", "ad_spend", "social", "fx_rates")
 
 
 def landing_fingerprint(landing: Path) -> tuple[str, int]:
     """A digest of every landing file's path, size and mtime, and the file count."""
     digest = hashlib.sha256()
     count = 0
-    for folder in LANDING_FOLDERS:
+    for folder in LANDING_SOURCES:  # each landing source is a folder of the landing zone
         root = landing / folder
         if not root.is_dir():
             continue

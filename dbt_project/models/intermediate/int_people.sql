@@ -1,0 +1,55 @@
+{#- Identity stitching (CONTRACT section 7): every anonymous_id ever seen with a user_id belongs to that
+    customer for all its sessions, before and after login; when one device saw several users, the latest
+    wins. A table rebuilt every run: one row per device is small, and a later login must re-assign a
+    device's earlier sessions, which a full rebuild does by construction. -#}
+
+with logged_in_events as (
+
+    select
+        anonymous_id,
+        user_id,
+        occurred_at,
+        event_id
+    from {{ ref('stg_events') }}
+    where user_id is not null and not is_bot
+
+),
+
+latest_user_per_device as (
+
+    select
+        anonymous_id,
+        user_id as customer_id,
+        occurred_at as customer_seen_at
+    from logged_in_events
+    qualify row_number() over (partition by anonymous_id order by occurred_at desc, event_id desc) = 1
+
+),
+
+users_per_device as (
+
+    select
+        anonymous_id,
+        count(distinct user_id) as users_seen,
+        min(occurred_at) as first_login_at
+    from logged_in_events
+    group by anonymous_id
+
+),
+
+final as (
+
+    select
+        latest_user_per_device.anonymous_id,
+        latest_user_per_device.customer_id,
+        users_per_device.first_login_at,
+        latest_user_per_device.customer_seen_at,
+        users_per_device.users_seen,
+        users_per_device.users_seen > 1 as is_shared_device
+    from latest_user_per_device
+    inner join users_per_device
+        on latest_user_per_device.anonymous_id = users_per_device.anonymous_id
+
+)
+
+select * from final

@@ -104,7 +104,7 @@ EVENT_PROPERTIES: dict[str, tuple[Prop, ...]] = {
 
 EVENT_NAMES: tuple[str, ...] = tuple(EVENT_PROPERTIES)
 
-# Top-level fields: (name, required, JSON kind). Strings are ids bounded by MAX_ID_CHARS.
+# Top-level fields every event must carry as non-empty strings, and those that must be objects when present.
 TOP_LEVEL_STRINGS_REQUIRED = ("event_id", "event_name", "anonymous_id", "occurred_at")
 TOP_LEVEL_OBJECTS = ("page", "campaign", "context", "properties")
 

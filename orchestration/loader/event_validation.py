@@ -20,6 +20,7 @@ from orchestration.loader.event_contract import (
     MAX_LINE_BYTES,
     MAX_TEXT_CHARS,
     TOP_LEVEL_OBJECTS,
+    TOP_LEVEL_STRINGS_REQUIRED,
     Kind,
     Prop,
     property_names,
@@ -172,15 +173,15 @@ def _per_event(rule, *, present_only: bool) -> str:
 
 # --- top-level rules ----------------------------------------------------------------------------------------
 
-_REQUIRED_STRINGS = ("event_id", "event_name", "occurred_at", "anonymous_id")
-
 
 def _missing_field() -> str:
-    return " or ".join(f"(not {_is_present(_field_type(n))} or {_field_text(n)} = '')" for n in _REQUIRED_STRINGS)
+    return " or ".join(
+        f"(not {_is_present(_field_type(n))} or {_field_text(n)} = '')" for n in TOP_LEVEL_STRINGS_REQUIRED
+    )
 
 
 def _field_type_broken() -> str:
-    checks = [f"not {_is_type(_field_type(n), _STRING)}" for n in _REQUIRED_STRINGS]
+    checks = [f"not {_is_type(_field_type(n), _STRING)}" for n in TOP_LEVEL_STRINGS_REQUIRED]
     checks += [
         f"({_is_present(_field_type(n))} and not {_is_type(_field_type(n), _STRING)})" for n in ("user_id", "sent_at")
     ]

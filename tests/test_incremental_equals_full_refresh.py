@@ -16,6 +16,7 @@ INCREMENTAL_MODELS = {
     "staging.stg_events": "event_id",
     "staging.stg_order_items": "event_id, item_index",
     "intermediate.int_events_sessionized": "event_id",
+    "intermediate.int_sessions": "session_id",
 }
 
 
@@ -26,9 +27,11 @@ def _deliver(source: Path, landing: Path, files: list[Path]) -> None:
         shutil.copy2(file, target)
 
 
-def _snapshot(db: Path, model: str, order: str) -> list[tuple]:
+def _snapshot(db: Path, model: str, order: str) -> list[dict]:
     with duckdb.connect(str(db), read_only=True) as con:
-        return con.execute(f"select * from {model} order by {order}").fetchall()
+        cursor = con.execute(f"select * from {model} order by {order}")
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 @pytest.fixture(scope="module")
@@ -63,5 +66,12 @@ def test_incremental_runs_equal_a_full_refresh(delivered_in_three_parts, model):
 
 def test_sessions_equal_the_sessions_the_generator_planted(delivered_in_three_parts):
     truth, incremental, _ = delivered_in_three_parts
-    session_ids = {row[2] for row in incremental["intermediate.int_events_sessionized"]}
+    session_ids = {row["session_id"] for row in incremental["intermediate.int_events_sessionized"]}
     assert len(session_ids) == truth["sessions"]["sessions"]
+    assert len(incremental["intermediate.int_sessions"]) == truth["sessions"]["sessions"]
+
+
+def test_purchase_sessions_equal_what_the_generator_planted(delivered_in_three_parts):
+    truth, incremental, _ = delivered_in_three_parts
+    purchase_sessions = [row for row in incremental["intermediate.int_sessions"] if row["purchased"]]
+    assert len(purchase_sessions) == truth["sessions"]["purchase_sessions"]

@@ -43,11 +43,6 @@ def day_start_ms(day: date) -> int:
     return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp()) * 1000
 
 
-def day_number(ms: int) -> int:
-    """Days since the epoch of the UTC date an instant falls on."""
-    return ms // DAY_MS
-
-
 @lru_cache(maxsize=4096)
 def _date_text(days_since_epoch: int) -> str:
     return (date(1970, 1, 1) + timedelta(days=days_since_epoch)).isoformat()

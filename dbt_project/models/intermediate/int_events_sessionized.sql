@@ -26,13 +26,7 @@ device_events as (
 
     select events.*
     from events
-    {% if is_incremental() %}
-        where events.anonymous_id in (
-            select new_events.anonymous_id
-            from events as new_events
-            where new_events.load_id > (select coalesce(max(existing.load_id), 0) from {{ this }} as existing)
-        )
-    {% endif %}
+    {{ only_devices_touched_since_last_run('events.anonymous_id', 'events', 'load_id') }}
 
 ),
 

@@ -38,13 +38,7 @@ device_events as (
     from sessionized
     inner join events
         on sessionized.event_id = events.event_id
-    {% if is_incremental() %}
-        where sessionized.anonymous_id in (
-            select new_events.anonymous_id
-            from sessionized as new_events
-            where new_events.load_id > (select coalesce(max(existing.last_load_id), 0) from {{ this }} as existing)
-        )
-    {% endif %}
+    {{ only_devices_touched_since_last_run('sessionized.anonymous_id', 'sessionized', 'last_load_id') }}
 
 ),
 

@@ -1,0 +1,12 @@
+{#- On an incremental run, a WHERE clause that keeps the devices with events from loads newer than any
+    this model holds: their history is rebuilt whole, every other device is left alone. Renders nothing
+    on a full build. `events` has anonymous_id and load_id; `watermark` is this model's newest-load column. -#}
+{% macro only_devices_touched_since_last_run(anonymous_id, events, watermark) -%}
+    {%- if is_incremental() %}
+        where {{ anonymous_id }} in (
+            select new_events.anonymous_id
+            from {{ events }} as new_events
+            where new_events.load_id > (select coalesce(max(existing.{{ watermark }}), 0) from {{ this }} as existing)
+        )
+    {%- endif %}
+{%- endmacro %}

@@ -16,7 +16,7 @@ $(BIN)/python:
 
 # Installs exactly the versions in uv.lock (test tools included), and the project itself.
 $(VENV)/.installed: pyproject.toml uv.lock | $(BIN)/python
-	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --extra test --python $(BIN)/python
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --inexact --extra test --python $(BIN)/python
 	touch $@
 
 install: $(VENV)/.installed

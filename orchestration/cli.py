@@ -96,6 +96,8 @@ def run(landing: Path | None, db: Path | None, full_refresh: bool) -> None:
             click.echo(format_summary(summarise_run(settings.db_path, before)))
         except Exception as error:  # a failed first run may not have built staging: say so, keep the real error
             click.echo(f"(no summary: {error})", err=True)
+    for warning in outcome.warnings:
+        click.echo(f"warning: {warning}")
     click.echo(f"Finished in {time.monotonic() - started:.1f} s.")
     if not outcome.success:
         for failure in outcome.failures:

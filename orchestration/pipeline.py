@@ -15,6 +15,7 @@ from orchestration.settings import Settings
 class PipelineOutcome:
     success: bool
     failures: list[str]
+    warnings: list[str]  # failed non-blocking checks: the run succeeds, the user should look
 
 
 def _instance() -> dg.DagsterInstance:
@@ -26,12 +27,12 @@ def _instance() -> dg.DagsterInstance:
     return dg.DagsterInstance.ephemeral()
 
 
-def _failed_blocking_checks(result: dg.ExecuteInProcessResult) -> list[str]:
-    failures = []
-    for evaluation in result.get_asset_check_evaluations():
-        if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR:
-            failures.append(f"check failed: {evaluation.asset_key.to_user_string()} {evaluation.check_name}")
-    return failures
+def _failed_checks(result: dg.ExecuteInProcessResult, severity: dg.AssetCheckSeverity) -> list[str]:
+    return [
+        f"check failed: {evaluation.asset_key.to_user_string()} {evaluation.check_name}"
+        for evaluation in result.get_asset_check_evaluations()
+        if not evaluation.passed and evaluation.severity == severity
+    ]
 
 
 def run_pipeline(settings: Settings, *, full_refresh: bool = False) -> PipelineOutcome:
@@ -51,5 +52,9 @@ def run_pipeline(settings: Settings, *, full_refresh: bool = False) -> PipelineO
         for event in result.all_events
         if event.event_type == dg.DagsterEventType.STEP_FAILURE
     ]
-    failures += _failed_blocking_checks(result)
-    return PipelineOutcome(success=result.success and not failures, failures=failures)
+    failures += _failed_checks(result, dg.AssetCheckSeverity.ERROR)
+    return PipelineOutcome(
+        success=result.success and not failures,
+        failures=failures,
+        warnings=_failed_checks(result, dg.AssetCheckSeverity.WARN),
+    )

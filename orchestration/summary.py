@@ -1,6 +1,8 @@
-"""The closing summary of a run: what was loaded, what was rejected and why, what staging holds."""
+"""The closing summary of a run: what was loaded and rejected, what arrived late, and the shop's last week
+against the week before."""
 
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from orchestration import warehouse
@@ -19,6 +21,52 @@ class RunSummary:
     staged_events: int
     bot_events: int
     bot_devices: int
+    late_events: int
+    late_events_beyond_threshold: int
+    last_week: "FunnelWeek | None"
+    week_before: "FunnelWeek | None"
+
+
+@dataclass(frozen=True)
+class FunnelWeek:
+    """Seven days of fct_funnel_daily, summed; the rates follow CONTRACT section 9."""
+
+    first_day: date
+    last_day: date
+    sessions: int
+    purchase_sessions: int
+    cart_sessions: int
+    cart_purchase_sessions: int
+    orders: int
+    revenue: float
+
+    @property
+    def conversion_rate(self) -> float | None:
+        return self.purchase_sessions / self.sessions if self.sessions else None
+
+    @property
+    def aov(self) -> float | None:
+        return self.revenue / self.orders if self.orders else None
+
+    @property
+    def cart_abandonment_rate(self) -> float | None:
+        return 1 - self.cart_purchase_sessions / self.cart_sessions if self.cart_sessions else None
+
+
+# The two weeks end on the newest day in the warehouse (its clock), not today: a backfill reads the same.
+_FUNNEL_WEEKS = """
+with newest as (select max(session_date) as last_day from marts.fct_funnel_daily),
+weeks as (
+    select
+        case when session_date > last_day - 7 then 0 else 1 end as weeks_back,
+        min(session_date), max(session_date), sum(sessions), sum(purchase_sessions), sum(cart_sessions),
+        sum(cart_purchase_sessions), sum(orders), sum(revenue)::double
+    from marts.fct_funnel_daily, newest
+    where session_date > last_day - 14
+    group by 1
+)
+select * from weeks order by weeks_back
+"""
 
 
 def last_load_id(db_path: Path) -> int:
@@ -68,6 +116,12 @@ def summarise_run(db_path: Path, after_load_id: int) -> RunSummary:
             "select count(*), count(*) filter (where is_bot), count(distinct anonymous_id) filter (where is_bot) "
             "from staging.stg_events"
         ).fetchone()
+        late, late_beyond = con.execute(
+            "select coalesce(sum(late_events), 0), coalesce(sum(late_events_beyond_threshold), 0) "
+            "from intermediate.int_event_loads where load_id > $after",
+            params,
+        ).fetchone()
+        weeks = {row[0]: FunnelWeek(*row[1:]) for row in con.execute(_FUNNEL_WEEKS).fetchall()}
     finally:
         con.close()
     return RunSummary(
@@ -82,6 +136,10 @@ def summarise_run(db_path: Path, after_load_id: int) -> RunSummary:
         staged_events=staged,
         bot_events=bot_events,
         bot_devices=bot_devices,
+        late_events=late,
+        late_events_beyond_threshold=late_beyond,
+        last_week=weeks.get(0),
+        week_before=weeks.get(1),
     )
 
 
@@ -110,8 +168,46 @@ def format_summary(summary: RunSummary) -> str:
         "Warehouse",
         f"  events in raw.events           {summary.events_in_warehouse:>12,}",
         f"  staged events (stg_events)     {summary.staged_events:>12,}",
+        f"  late events in this run        {summary.late_events:>12,}  "
+        f"({summary.late_events_beyond_threshold:,} beyond late_arrival_days)",
         f"  bot events flagged             {summary.bot_events:>12,}  from {summary.bot_devices:,} devices",
         f"  file                           {summary.db_path}",
         "  rejects: select * from raw.rejected_events / raw.rejected_rows",
+        *_week_against_week(summary.last_week, summary.week_before),
     ]
     return "\n".join(lines)
+
+
+def _week_against_week(last: FunnelWeek | None, before: FunnelWeek | None) -> list[str]:
+    if last is None:
+        return []
+    lines = [
+        f"Last 7 days ({last.first_day} to {last.last_day}) against the 7 before",
+        f"  {'':<20} {'last 7 days':>14} {'7 before':>14} {'change':>10}",
+    ]
+    for label, value, kind in (
+        ("sessions", lambda w: w.sessions, "count"),
+        ("conversion rate", lambda w: w.conversion_rate, "rate"),
+        ("orders", lambda w: w.orders, "count"),
+        ("AOV", lambda w: w.aov, "money"),
+        ("revenue", lambda w: w.revenue, "money"),
+        ("cart abandonment", lambda w: w.cart_abandonment_rate, "rate"),
+    ):
+        now, then = value(last), value(before) if before else None
+        lines.append(f"  {label:<20} {_shown(now, kind):>14} {_shown(then, kind):>14} {_change(now, then, kind):>10}")
+    return lines
+
+
+def _shown(value: float | None, kind: str) -> str:
+    if value is None:
+        return "-"
+    return {"count": f"{value:,.0f}", "rate": f"{value:.2%}", "money": f"{value:,.2f}"}[kind]
+
+
+def _change(now: float | None, then: float | None, kind: str) -> str:
+    """Rates change in percentage points, counts and money in percent."""
+    if now is None or then is None:
+        return ""
+    if kind == "rate":
+        return f"{(now - then) * 100:+.2f} pt"
+    return f"{now / then - 1:+.1%}" if then else ""

@@ -15,7 +15,7 @@ from orchestration.generator import generate_landing_zone
 from orchestration.loader.reasons import EVENT_REJECTION_REASONS
 from orchestration.pipeline import run_pipeline
 from orchestration.settings import Settings
-from orchestration.summary import last_load_id, summarise_run
+from orchestration.summary import format_summary, last_load_id, summarise_run
 from tests.conftest import query
 from tests.test_personal_data import leaked, text_values
 
@@ -143,3 +143,93 @@ def test_cli_run_exits_non_zero_and_names_a_changed_file(tmp_path, monkeypatch):
 
     assert result.exit_code == 1
     assert "events/a.jsonl changed after it was loaded" in result.output
+
+
+def test_marts_hold_the_sessions_orders_and_revenue_the_generator_planted(shop):
+    truth, settings, _ = shop
+    planted = truth["sessions"]
+    sessions, purchase_sessions, session_orders = query(
+        settings.db_path, "select count(*), count(*) filter (where purchased), sum(orders) from marts.fct_sessions"
+    )[0]
+    assert (sessions, purchase_sessions, session_orders) == (
+        planted["sessions"],
+        planted["purchase_sessions"],
+        planted["orders"],
+    )
+    by_currency = dict(query(settings.db_path, "select currency, sum(revenue) from marts.fct_orders group by 1"))
+    assert {currency: float(revenue) for currency, revenue in by_currency.items()} == planted["revenue_by_currency"]
+    revenue, refunds, refunded_orders, refunded, net = query(
+        settings.db_path,
+        "select sum(revenue_reporting), sum(refunds), count(*) filter (where refunds > 0), "
+        "sum(refunded_amount_reporting), sum(net_revenue) from marts.fct_orders",
+    )[0]
+    orders = planted["orders"]
+    # Each order's converted revenue is kept to 4 decimals; truth sums unrounded products.
+    assert float(revenue) == pytest.approx(planted["revenue_reporting"], abs=0.0001 * orders + 0.01)
+    assert (refunds, refunded_orders) == (planted["refunds"], planted["refunded_orders"])
+    assert float(refunded) == pytest.approx(planted["refund_amount_reporting"], abs=0.0001 * refunds + 0.01)
+    assert float(net) == pytest.approx(float(revenue) - float(refunded), abs=1e-6)
+
+
+def test_every_session_gets_the_channel_the_generator_planted(shop):
+    truth, settings, _ = shop
+    by_channel = dict(query(settings.db_path, "select channel, count(*) from marts.fct_sessions group by 1"))
+    assert by_channel == truth["sessions"]["sessions_by_channel"]
+
+
+def test_touches_are_session_starts_and_mid_visit_campaign_changes(shop):
+    truth, settings, _ = shop
+    starts, changes = query(
+        settings.db_path,
+        "select count(*) filter (where is_session_start), count(*) filter (where not is_session_start) "
+        "from intermediate.int_touches",
+    )[0]
+    assert (starts, changes) == (truth["sessions"]["sessions"], truth["sessions"]["mid_visit_campaign_changes"])
+
+
+def test_late_events_are_counted_against_the_data_already_processed(shop):
+    truth, settings, outcome = shop
+    late, beyond = query(
+        settings.db_path,
+        "select sum(late_events), sum(late_events_beyond_threshold) from intermediate.int_event_loads",
+    )[0]
+    planted = truth["events"]["late"]
+    assert (late, beyond) == (planted["up_to_3_days"] + planted["over_3_days"], planted["over_3_days"])
+    assert beyond > 0
+    assert any("events_arrived_within_late_arrival_days" in warning for warning in outcome.warnings)
+
+
+def test_daily_and_period_marts_add_up_to_the_planted_totals(shop):
+    truth, settings, _ = shop
+    planted = truth["sessions"]
+    funnel_sessions, funnel_orders, funnel_revenue = query(
+        settings.db_path, "select sum(sessions), sum(orders), sum(revenue) from marts.fct_funnel_daily"
+    )[0]
+    assert (funnel_sessions, funnel_orders) == (planted["sessions"], planted["orders"])
+    month_totals = dict(
+        query(
+            settings.db_path,
+            "select kpi, sum(value) from marts.fct_kpi_period where period_grain = 'month' "
+            "and kpi in ('sessions', 'orders', 'gross_revenue', 'refunds') group by 1",
+        )
+    )
+    assert month_totals["sessions"] == planted["sessions"]
+    assert month_totals["orders"] == planted["orders"]
+    assert month_totals["gross_revenue"] == pytest.approx(float(funnel_revenue))
+    assert month_totals["refunds"] == pytest.approx(
+        planted["refund_amount_reporting"], abs=0.0001 * planted["refunds"] + 0.01
+    )
+
+
+def test_run_summary_shows_the_last_seven_days(shop):
+    truth, settings, _ = shop
+    week = summarise_run(settings.db_path, 0).last_week
+    planted = truth["sessions"]
+    # The shop spans seven days: the last seven are all of it.
+    assert (week.sessions, week.orders, week.purchase_sessions) == (
+        planted["sessions"],
+        planted["orders"],
+        planted["purchase_sessions"],
+    )
+    assert week.revenue == pytest.approx(planted["revenue_reporting"], abs=0.0001 * planted["orders"] + 0.01)
+    assert "Last 7 days" in format_summary(summarise_run(settings.db_path, 0))

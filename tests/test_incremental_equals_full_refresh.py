@@ -1,7 +1,9 @@
-"""Incremental runs over a shop delivered in three parts equal a full refresh of the same data, row for row."""
+"""Incremental runs over a shop delivered in three parts, then a corrected FX rate, equal a full refresh of the
+same data, row for row."""
 
 import os
 import shutil
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -11,12 +13,19 @@ from orchestration.generator import generate_landing_zone
 from orchestration.pipeline import run_pipeline
 from orchestration.settings import Settings
 
-# Every incremental model, with the columns that identify a row; compared in full, every column.
+# Every incremental model and every public mart, with the columns that identify a row; compared in full.
 INCREMENTAL_MODELS = {
     "staging.stg_events": "event_id",
     "staging.stg_order_items": "event_id, item_index",
     "intermediate.int_events_sessionized": "event_id",
     "intermediate.int_sessions": "session_id",
+    "intermediate.int_session_channels": "session_id",
+    "intermediate.int_touches": "touch_id",
+    "intermediate.int_event_loads": "load_id",
+    "marts.fct_sessions": "session_id",
+    "marts.fct_orders": "order_id",
+    "marts.fct_funnel_daily": "session_date, channel, device_type",
+    "marts.fct_kpi_period": "kpi, period_grain, period_start",
 }
 
 
@@ -32,6 +41,13 @@ def _snapshot(db: Path, model: str, order: str) -> list[dict]:
         cursor = con.execute(f"select * from {model} order by {order}")
         names = [column[0] for column in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _correct_fx_rates(landing: Path, truth: dict) -> None:
+    """The feed re-sends the second day's rates, 10% higher: that day's orders are re-priced, however old."""
+    day = date.fromisoformat(truth["parameters"]["start_date"]) + timedelta(days=1)
+    rows = [f"{day},{currency},{rate}" for currency, rate in (("USD", 1.0), ("GBP", 1.3), ("SEK", 0.1))]
+    (landing / "fx_rates" / "fx_rates_correction.csv").write_text("date,currency,rate_to_reporting\n" + "\n".join(rows))
 
 
 @pytest.fixture(scope="module")
@@ -50,6 +66,9 @@ def delivered_in_three_parts(tmp_path_factory):
         _deliver(shop, landing, part)
         outcome = run_pipeline(settings)
         assert outcome.success, outcome.failures
+    _correct_fx_rates(landing, truth)
+    outcome = run_pipeline(settings)
+    assert outcome.success, outcome.failures
     incremental = {model: _snapshot(settings.db_path, model, key) for model, key in INCREMENTAL_MODELS.items()}
     outcome = run_pipeline(settings, full_refresh=True)
     assert outcome.success, outcome.failures
@@ -75,3 +94,23 @@ def test_purchase_sessions_equal_what_the_generator_planted(delivered_in_three_p
     truth, incremental, _ = delivered_in_three_parts
     purchase_sessions = [row for row in incremental["intermediate.int_sessions"] if row["purchased"]]
     assert len(purchase_sessions) == truth["sessions"]["purchase_sessions"]
+
+
+def test_the_fx_correction_re_priced_orders_of_that_day(delivered_in_three_parts):
+    truth, incremental, _ = delivered_in_three_parts
+    corrected_day = date.fromisoformat(truth["parameters"]["start_date"]) + timedelta(days=1)
+    re_priced = [
+        row
+        for row in incremental["marts.fct_orders"]
+        if row["fx_rate_date"] == corrected_day and row["currency"] != truth["parameters"]["reporting_currency"]
+    ]
+    assert re_priced
+    assert {(row["currency"], row["fx_rate"]) for row in re_priced} <= {("USD", 1.0), ("GBP", 1.3), ("SEK", 0.1)}
+
+
+def test_marts_hold_the_planted_sessions_and_orders_after_incremental_runs(delivered_in_three_parts):
+    truth, incremental, _ = delivered_in_three_parts
+    sessions = incremental["marts.fct_sessions"]
+    assert len(sessions) == truth["sessions"]["sessions"]
+    assert sum(row["purchased"] for row in sessions) == truth["sessions"]["purchase_sessions"]
+    assert len(incremental["marts.fct_orders"]) == truth["sessions"]["orders"]

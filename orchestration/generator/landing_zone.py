@@ -30,6 +30,9 @@ DEFINITIONS = {
     "sessions": "non-bot visits; each is one session under the 30-minute rule per anonymous_id (events of a visit "
     "are under 30 minutes apart, visits of a device over 35). Refund visits (a page_view of the order "
     "then the refund event) are sessions too: refund_sessions.",
+    "revenue_reporting": "sum over orders of revenue x the order's UTC day rate to the reporting currency (that "
+    "day's published rate, else the latest earlier one); refund_amount_reporting values each refund at its "
+    "order's rate.",
     "late": "a valid first delivery older than the newest valid event in files earlier in sorted path order; "
     "over_3_days when more than 3 days older. Planted lags are 1-2 or 5-10 days.",
     "in_video_abandonment": "(person, video) pairs whose last in-video add_to_cart/buy_now has no purchase by the "

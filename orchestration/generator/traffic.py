@@ -122,6 +122,7 @@ class RefundPlan:
     currency: str
     amount_cents: int
     items: list[dict] | None
+    rate_to_reporting: float  # the order date's rate: refunds are valued at it
     then: "RefundPlan | None" = None  # a second, later refund of the same order
 
 
@@ -674,6 +675,9 @@ class Traffic:
         sessions = self._sessions
         sessions.orders += 1
         sessions.revenue_cents[visit.currency] += round(order["revenue"] * 100)
+        sessions.revenue_reporting += order["revenue"] * self._fx.rate_to_reporting(
+            visit.currency, self._stream.day_of(visit.ms)
+        )
         sold = self.units_sold.setdefault(self._stream.day_of(visit.ms), Counter())
         for line in visit.cart:
             sold[line.product] += line.quantity
@@ -725,10 +729,13 @@ class Traffic:
             items = [first_item]
         else:
             amount, items = revenue, None
-        plan = RefundPlan(visit.device, visit.user, order["order_id"], visit.currency, amount, items)
+        rate = self._fx.rate_to_reporting(visit.currency, self._stream.day_of(visit.ms))
+        plan = RefundPlan(visit.device, visit.user, order["order_id"], visit.currency, amount, items, rate)
         if items is not None and rng.random() < P_SECOND_REFUND:
             rest = revenue - amount
-            plan.then = RefundPlan(visit.device, visit.user, order["order_id"], visit.currency, max(1, rest // 2), None)
+            plan.then = RefundPlan(
+                visit.device, visit.user, order["order_id"], visit.currency, max(1, rest // 2), None, rate
+            )
         self._schedule_refund(plan, self._stream.day_of(visit.ms) + rng.randint(2, 12))
 
     def _schedule_refund(self, plan: RefundPlan, day: int) -> None:
@@ -750,6 +757,7 @@ class Traffic:
         sessions.refunds += 1
         sessions.refunded_orders.add(plan.order_id)
         sessions.refund_cents[plan.currency] += plan.amount_cents
+        sessions.refund_reporting += plan.amount_cents / 100 * plan.rate_to_reporting
         if plan.then is not None:
             self._schedule_refund(plan.then, self._day + self._rng.randint(2, 6))
 

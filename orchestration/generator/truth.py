@@ -83,6 +83,8 @@ class SessionCounts:
     refunds: int = 0
     refunded_orders: set[str] = field(default_factory=set)
     refund_cents: Counter = field(default_factory=Counter)
+    revenue_reporting: float = 0.0  # each order at its order day's rate (UTC day)
+    refund_reporting: float = 0.0  # each refund at its order's rate
     sign_ups: Counter = field(default_factory=Counter)
 
     def as_dict(self) -> dict:
@@ -94,6 +96,8 @@ class SessionCounts:
             "refunds": self.refunds,
             "refunded_orders": len(self.refunded_orders),
             "refund_amount_by_currency": {c: round(v / 100, 2) for c, v in sorted(self.refund_cents.items())},
+            "revenue_reporting": round(self.revenue_reporting, 2),
+            "refund_amount_reporting": round(self.refund_reporting, 2),
             "sessions_by_channel": dict(sorted(self.by_channel.items())),
             "refund_sessions": self.refund_sessions,
             "mid_visit_campaign_changes": self.mid_visit_campaign_changes,

@@ -33,7 +33,8 @@ final as (
     from refunds
     left join orders
         on refunds.order_id = orders.order_id
-    {{ join_fx_rate('rates', 'refunds.currency', 'coalesce(orders.order_date, ' ~ reporting_date('refunds.occurred_at') ~ ')') }}
+    {%- set valued_on = 'coalesce(orders.order_date, ' ~ reporting_date('refunds.occurred_at') ~ ')' %}
+    {{ join_fx_rate('rates', 'refunds.currency', valued_on) }}
 
 )
 

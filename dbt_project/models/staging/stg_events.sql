@@ -13,7 +13,7 @@ with events as not materialized (
 
     select * from {{ source('raw', 'events') }}
     {% if is_incremental() %}
-        where load_id > (select coalesce(max(existing.load_id), 0) from {{ this }} as existing)
+    where load_id > (select coalesce(max(existing.load_id), 0) from {{ this }} as existing)
     {% endif %}
 
 ),

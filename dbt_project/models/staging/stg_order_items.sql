@@ -14,7 +14,7 @@ with purchases as (
     where
         event_name = 'purchase'
         {% if is_incremental() %}
-            and load_id > (select coalesce(max(existing.load_id), 0) from {{ this }} as existing)
+        and load_id > (select coalesce(max(existing.load_id), 0) from {{ this }} as existing)
         {% endif %}
 
 ),

@@ -20,10 +20,12 @@ with sessions as (
 {% if is_incremental() %}
 touched_days as (
 
-    select distinct unnest(generate_series(session_date, {{ reporting_date('ended_at') }}, interval 1 day))::date
-        as session_date
-    from sessions
-    where last_load_id > (select coalesce(max(existing.last_load_id), 0) from {{ this }} as existing)
+    select distinct cast(spanned.day as date) as session_date
+    from
+        sessions,
+        unnest(generate_series(sessions.session_date, {{ reporting_date('sessions.ended_at') }}, interval 1 day))
+            as spanned (day)
+    where sessions.last_load_id > (select coalesce(max(existing.last_load_id), 0) from {{ this }} as existing)
 
 ),
 {% endif %}
@@ -33,7 +35,7 @@ day_sessions as (
     select *
     from sessions
     {% if is_incremental() %}
-        where session_date in (select touched_days.session_date from touched_days)
+    where session_date in (select touched_days.session_date from touched_days)
     {% endif %}
 
 ),
@@ -57,8 +59,9 @@ final as (
         cast(sum(orders) as bigint) as orders,
         cast(sum(revenue) as decimal(18, 4)) as revenue,
         {{ conversion_rate('count(*) filter (where purchased)', 'count(*)') }} as conversion_rate,
-        {{ cart_abandonment_rate('count(*) filter (where added_to_cart and purchased)', 'count(*) filter (where added_to_cart)') }}
-            as cart_abandonment_rate,
+        {{ cart_abandonment_rate(
+            'count(*) filter (where added_to_cart and purchased)', 'count(*) filter (where added_to_cart)'
+        ) }} as cart_abandonment_rate,
         {{ average_order_value('sum(revenue)', 'sum(orders)') }} as aov,
         max(last_load_id) as last_load_id
     from day_sessions

@@ -55,12 +55,12 @@ visits_to_purchase as (
         on
             numbered_orders.person_id = coalesce(sessions.customer_id, sessions.anonymous_id)
             and (
-                sessions.session_id = numbered_orders.session_id
+                numbered_orders.session_id = sessions.session_id
                 or (
-                    sessions.started_at <= numbered_orders.ordered_at
+                    numbered_orders.ordered_at >= sessions.started_at
                     and (
                         numbered_orders.previous_ordered_at is null
-                        or sessions.started_at > numbered_orders.previous_ordered_at
+                        or numbered_orders.previous_ordered_at < sessions.started_at
                     )
                 )
             )

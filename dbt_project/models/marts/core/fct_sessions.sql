@@ -57,7 +57,7 @@ device_sessions as (
     select sessions.*
     from sessions
     {% if is_incremental() %}
-        where sessions.anonymous_id in (select touched_devices.anonymous_id from touched_devices)
+    where sessions.anonymous_id in (select touched_devices.anonymous_id from touched_devices)
     {% endif %}
 
 ),

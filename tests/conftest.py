@@ -1,12 +1,16 @@
 """Shared helpers: small landing zones written by hand, and loads into throwaway warehouses."""
 
 import json
+import os
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from orchestration.generator import generate_landing_zone
 from orchestration.loader.load import TableLoad, load_landing_sources
+from orchestration.pipeline import run_pipeline
+from orchestration.settings import Settings
 
 TEST_SALT = "test-salt"
 
@@ -49,3 +53,20 @@ def landing(tmp_path: Path) -> Path:
 @pytest.fixture
 def db(tmp_path: Path) -> Path:
     return tmp_path / "warehouse.duckdb"
+
+
+# Large enough that the planted video effects (CONVERSION_LIFT on the best host, format and segment) stand
+# out of the sampling noise at p < 0.05 with a person-level conversion over the attribution lookback.
+VIDEO_SHOP = {"days": 60, "visitors": 60_000, "seed": 42}
+
+
+@pytest.fixture(scope="session")
+def video_shop(tmp_path_factory):
+    """A generated shop run through the whole pipeline once per test session: (truth, warehouse path)."""
+    os.environ.pop("DAGSTER_HOME", None)
+    root = tmp_path_factory.mktemp("video_shop")
+    truth = generate_landing_zone(root / "landing", **VIDEO_SHOP)
+    settings = Settings(landing_dir=root / "landing", db_path=root / "warehouse.duckdb")
+    outcome = run_pipeline(settings)
+    assert outcome.success, outcome.failures
+    return truth, settings.db_path

@@ -1,6 +1,8 @@
 {#- On an incremental run, a WHERE clause that keeps the devices with events from loads newer than any
     this model holds: their history is rebuilt whole, every other device is left alone. Renders nothing
-    on a full build. `events` has anonymous_id and load_id; `watermark` is this model's newest-load column. -#}
+    on a full build. `events` is a relation with anonymous_id and load_id (stg_events), never a CTE of the
+    model: DuckDB materialises a CTE read twice, millions of rows, before filtering any of them.
+    `watermark` is this model's newest-load column. -#}
 {% macro only_devices_touched_since_last_run(anonymous_id, events, watermark) -%}
     {%- if is_incremental() %}
         where {{ anonymous_id }} in (

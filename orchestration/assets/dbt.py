@@ -1,6 +1,8 @@
 """The dbt project as Dagster assets: every model, seed and snapshot, with dbt tests as asset checks."""
 
+import shutil
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -33,4 +35,15 @@ def funnelhouse_dbt_models(
 ):
     warehouse.export_for_dbt()
     args = ["build", "--full-refresh"] if config.full_refresh else ["build"]
-    yield from dbt.cli(args, context=context).stream()
+    invocation = dbt.cli(args, context=context)
+    yield from invocation.stream()
+    _keep_partial_parse(invocation.target_path)
+
+
+def _keep_partial_parse(build_target: Path) -> None:
+    """dagster-dbt starts every build from target/partial_parse.msgpack. The one our manifest parse wrote
+    knows no warehouse path, so dbt would re-parse the whole project on every run; keeping the build's own
+    lets the next run on the same warehouse parse only what changed."""
+    parsed = build_target / "partial_parse.msgpack"
+    if parsed.exists():
+        shutil.copyfile(parsed, DBT_PROJECT.project_dir / DBT_PROJECT.target_path / "partial_parse.msgpack")

@@ -1,11 +1,26 @@
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail') }}
 {#- One row per event file loaded (a load), in load order, with how late its events arrived. Lateness is
     measured against the data already processed (CONTRACT section 7), never the wall clock: an event is
     late when files loaded before its own already held a newer event, by how much older it is than the
-    newest of them. A first load of a year of history, in time order, has nothing late in it. -#}
+    newest of them. A first load of a year of history, in time order, has nothing late in it. A load's
+    row depends only on it and the loads before it, so new loads are appended. -#}
 
 with events as (
 
     select * from {{ ref('stg_events') }}
+    {% if is_incremental() %}
+    where load_id > (select coalesce(max(existing.load_id), 0) from {{ this }} as existing)
+    {% endif %}
+
+),
+
+processed_before as (
+
+    {% if is_incremental() %}
+    select max(existing.newest_occurred_at) as newest_occurred_at from {{ this }} as existing
+    {% else %}
+    select max(events.occurred_at) as newest_occurred_at from events where false
+    {% endif %}
 
 ),
 
@@ -25,11 +40,15 @@ loads as (
 watermarks as (
 
     select
-        *,
-        max(newest_occurred_at) over (
-            order by load_id rows between unbounded preceding and 1 preceding
+        loads.*,
+        {#- The newest event of the loads already in this table and of the earlier loads of this batch
+            (greatest skips nulls: the first load of all has none). -#}
+        greatest(
+            processed_before.newest_occurred_at,
+            max(loads.newest_occurred_at) over (order by loads.load_id rows between unbounded preceding and 1 preceding)
         ) as processed_until
     from loads
+    cross join processed_before
 
 ),
 

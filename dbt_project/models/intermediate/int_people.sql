@@ -1,16 +1,32 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='anonymous_id',
+        on_schema_change='fail'
+    )
+}}
 {#- Identity stitching (CONTRACT section 7): every anonymous_id ever seen with a user_id belongs to that
     customer for all its sessions, before and after login; when one device saw several users, the latest
-    wins. A table rebuilt every run: one row per device is small, and a later login must re-assign a
-    device's earlier sessions, which a full rebuild does by construction. -#}
+    wins. A device's customer depends on its own events only, so a run redoes the devices new loads
+    touched, from all their logins however old; the session models rebuild the same devices. -#}
 
-with logged_in_events as (
+with events as (
+
+    select * from {{ ref('stg_events') }}
+    {{ only_devices_touched_since_last_run('anonymous_id', ref('stg_events'), 'last_load_id') }}
+
+),
+
+logged_in_events as (
 
     select
         anonymous_id,
         user_id,
         occurred_at,
-        event_id
-    from {{ ref('stg_events') }}
+        event_id,
+        load_id
+    from events
     where user_id is not null and not is_bot
 
 ),
@@ -31,7 +47,8 @@ users_per_device as (
     select
         anonymous_id,
         count(distinct user_id) as users_seen,
-        min(occurred_at) as first_login_at
+        min(occurred_at) as first_login_at,
+        max(load_id) as last_load_id
     from logged_in_events
     group by anonymous_id
 
@@ -45,7 +62,8 @@ final as (
         users_per_device.first_login_at,
         latest_user_per_device.customer_seen_at,
         users_per_device.users_seen,
-        users_per_device.users_seen > 1 as is_shared_device
+        users_per_device.users_seen > 1 as is_shared_device,
+        users_per_device.last_load_id
     from latest_user_per_device
     inner join users_per_device
         on latest_user_per_device.anonymous_id = users_per_device.anonymous_id

@@ -22,13 +22,15 @@ device_sessionized as (
 
     select *
     from sessionized
-    {{ only_devices_touched_since_last_run('sessionized.anonymous_id', 'sessionized', 'last_load_id') }}
+    {{ only_devices_touched_since_last_run('sessionized.anonymous_id', ref('stg_events'), 'last_load_id') }}
 
 ),
 
 events as (
 
+    {#- Filtered too, not only joined to the filtered devices: a join would hash every event first. -#}
     select * from {{ ref('stg_events') }}
+    {{ only_devices_touched_since_last_run('anonymous_id', ref('stg_events'), 'last_load_id') }}
 
 ),
 

@@ -18,7 +18,9 @@ with sessionized as (
 
 events as (
 
+    {#- Filtered too, not only joined to the filtered devices: a join would hash every event first. -#}
     select * from {{ ref('stg_events') }}
+    {{ only_devices_touched_since_last_run('anonymous_id', ref('stg_events'), 'last_load_id') }}
 
 ),
 
@@ -38,7 +40,7 @@ device_events as (
     from sessionized
     inner join events
         on sessionized.event_id = events.event_id
-    {{ only_devices_touched_since_last_run('sessionized.anonymous_id', 'sessionized', 'last_load_id') }}
+    {{ only_devices_touched_since_last_run('sessionized.anonymous_id', ref('stg_events'), 'last_load_id') }}
 
 ),
 

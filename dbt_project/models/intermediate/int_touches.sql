@@ -19,7 +19,9 @@ with sessionized as (
 
 events as (
 
+    {#- Filtered too, not only joined to the filtered devices: a join would hash every event first. -#}
     select * from {{ ref('stg_events') }}
+    {{ only_devices_touched_since_last_run('anonymous_id', ref('stg_events'), 'last_load_id') }}
 
 ),
 
@@ -39,7 +41,7 @@ device_sessionized as (
 
     select *
     from sessionized
-    {{ only_devices_touched_since_last_run('sessionized.anonymous_id', 'sessionized', 'last_load_id') }}
+    {{ only_devices_touched_since_last_run('sessionized.anonymous_id', ref('stg_events'), 'last_load_id') }}
 
 ),
 

@@ -1,18 +1,28 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='anonymous_id',
+        on_schema_change='fail'
+    )
+}}
 {#- Every non-bot event that happened in or because of a video: plays, progress, completions, hotspot
     impressions and clicks, and the product views, wishlists, carts and buy-nows that carry a video_id.
     Each with its session, its person (the customer the device belongs to, else the device) and its day
-    in the reporting time zone; the video marts are built from here. -#}
+    in the reporting time zone; the video marts are built from here. Incremental by touched device, like
+    the sessions: a late event or a login changes the sessions and the person of its own device only. -#}
 
 with events as (
 
     select * from {{ ref('stg_events') }}
-    where video_id is not null and not is_bot
+    {{ only_devices_touched_since_last_run('anonymous_id', ref('stg_events'), 'load_id') }}
 
 ),
 
 sessionized as (
 
     select * from {{ ref('int_events_sessionized') }}
+    {{ only_devices_touched_since_last_run('anonymous_id', ref('stg_events'), 'load_id') }}
 
 ),
 
@@ -42,12 +52,14 @@ final as (
         events.price,
         events.quantity,
         events.currency,
-        events.price * events.quantity as intent_value
+        events.price * events.quantity as intent_value,
+        events.load_id
     from events
     inner join sessionized
         on events.event_id = sessionized.event_id
     left join people
         on events.anonymous_id = people.anonymous_id
+    where events.video_id is not null and not events.is_bot
 
 )
 

@@ -18,14 +18,24 @@ with sessions as (
 ),
 
 {% if is_incremental() %}
+rebuilt_sessions as (
+
+    select
+        session_date,
+        ended_at
+    from sessions
+    where last_load_id > (select coalesce(max(existing.last_load_id), 0) from {{ this }} as existing)
+
+),
+
 touched_days as (
 
     select distinct cast(spanned.day as date) as session_date
     from
-        sessions,
-        unnest(generate_series(sessions.session_date, {{ reporting_date('sessions.ended_at') }}, interval 1 day))
-            as spanned (day)
-    where sessions.last_load_id > (select coalesce(max(existing.last_load_id), 0) from {{ this }} as existing)
+        rebuilt_sessions,
+        unnest(generate_series(
+            rebuilt_sessions.session_date, {{ reporting_date('rebuilt_sessions.ended_at') }}, interval 1 day
+        )) as spanned (day)
 
 ),
 {% endif %}

@@ -62,6 +62,16 @@ device_sessions as (
 
 ),
 
+device_session_channels as (
+
+    select session_channels.*
+    from session_channels
+    {% if is_incremental() %}
+    where session_channels.anonymous_id in (select touched_devices.anonymous_id from touched_devices)
+    {% endif %}
+
+),
+
 session_orders as (
 
     select
@@ -112,7 +122,7 @@ final as (
             coalesce(max(session_orders.fx_load_id) over (partition by device_sessions.anonymous_id), 0)
         ) as last_load_id
     from device_sessions
-    inner join session_channels
+    inner join device_session_channels as session_channels
         on device_sessions.session_id = session_channels.session_id
     left join session_orders
         on device_sessions.session_id = session_orders.session_id

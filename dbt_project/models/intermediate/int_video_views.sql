@@ -26,9 +26,9 @@ views as (
         count(*) filter (where event_name = 'video_start') as video_starts,
         coalesce(max(video_percent) filter (where event_name = 'video_progress'), 0) as furthest_percent,
         bool_or(event_name = 'video_complete') as completed,
-        coalesce(max(position_s) filter (
-            where event_name in ('video_start', 'video_progress', 'video_complete', 'hotspot_impression', 'hotspot_click')
-        ), 0) as watch_time_s,
+        {#- The player's own events tell how far it played; shopping events repeat a click's position. -#}
+        coalesce(max(position_s) filter (where event_name like 'video_%' or event_name like 'hotspot_%'), 0)
+            as watch_time_s,
         count(*) filter (where event_name = 'hotspot_impression') as hotspot_impressions,
         count(*) filter (where event_name = 'hotspot_click') as hotspot_clicks,
         count(*) filter (where is_in_video_intent) as in_video_intents,
@@ -60,8 +60,9 @@ orders_after_view as (
     inner join orders
         on
             started_views.person_id = orders.person_id
-            and orders.ordered_at > started_views.started_at
-            and orders.ordered_at <= {{ dbt.dateadd('day', var('attribution_lookback_days'), 'started_views.started_at') }}
+            and started_views.started_at < orders.ordered_at
+            and {{ dbt.dateadd('day', var('attribution_lookback_days'), 'started_views.started_at') }}
+            >= orders.ordered_at
     group by started_views.session_id, started_views.video_id
 
 ),
@@ -89,7 +90,9 @@ final as (
         cast(coalesce(orders_after_view.revenue_after_view, 0) as decimal(18, 4)) as revenue_after_view
     from started_views
     left join orders_after_view
-        on started_views.session_id = orders_after_view.session_id and started_views.video_id = orders_after_view.video_id
+        on
+            started_views.session_id = orders_after_view.session_id
+            and started_views.video_id = orders_after_view.video_id
 
 )
 

@@ -15,20 +15,13 @@
 with sessionized as (
 
     select * from {{ ref('int_events_sessionized') }}
-
-),
-
-device_sessionized as (
-
-    select *
-    from sessionized
-    {{ only_devices_touched_since_last_run('sessionized.anonymous_id', ref('stg_events'), 'last_load_id') }}
+    {{ only_devices_touched_since_last_run('anonymous_id', ref('stg_events'), 'last_load_id') }}
 
 ),
 
 events as (
 
-    {#- Filtered too, not only joined to the filtered devices: a join would hash every event first. -#}
+    {#- Filtered like sessionized, not only joined to it: a join would hash every event first. -#}
     select * from {{ ref('stg_events') }}
     {{ only_devices_touched_since_last_run('anonymous_id', ref('stg_events'), 'last_load_id') }}
 
@@ -48,7 +41,7 @@ session_first_events as (
         events.campaign_click_id,
         events.referrer_host,
         events.page_host
-    from device_sessionized as sessionized
+    from sessionized
     inner join events
         on sessionized.event_id = events.event_id
     where sessionized.event_index_in_session = 1
@@ -60,7 +53,7 @@ session_loads as (
     select
         session_id,
         max(load_id) as last_load_id
-    from device_sessionized
+    from sessionized
     group by session_id
 
 ),

@@ -13,12 +13,13 @@
 with sessionized as (
 
     select * from {{ ref('int_events_sessionized') }}
+    {{ only_devices_touched_since_last_run('anonymous_id', ref('stg_events'), 'last_load_id') }}
 
 ),
 
 events as (
 
-    {#- Filtered too, not only joined to the filtered devices: a join would hash every event first. -#}
+    {#- Filtered like sessionized, not only joined to it: a join would hash every event first. -#}
     select * from {{ ref('stg_events') }}
     {{ only_devices_touched_since_last_run('anonymous_id', ref('stg_events'), 'last_load_id') }}
 
@@ -40,7 +41,6 @@ device_events as (
     from sessionized
     inner join events
         on sessionized.event_id = events.event_id
-    {{ only_devices_touched_since_last_run('sessionized.anonymous_id', ref('stg_events'), 'last_load_id') }}
 
 ),
 

@@ -14,12 +14,13 @@
 with sessionized as (
 
     select * from {{ ref('int_events_sessionized') }}
+    {{ only_devices_touched_since_last_run('anonymous_id', ref('stg_events'), 'last_load_id') }}
 
 ),
 
 events as (
 
-    {#- Filtered too, not only joined to the filtered devices: a join would hash every event first. -#}
+    {#- Filtered like sessionized, not only joined to it: a join would hash every event first. -#}
     select * from {{ ref('stg_events') }}
     {{ only_devices_touched_since_last_run('anonymous_id', ref('stg_events'), 'last_load_id') }}
 
@@ -37,14 +38,6 @@ people as (
 
 ),
 
-device_sessionized as (
-
-    select *
-    from sessionized
-    {{ only_devices_touched_since_last_run('sessionized.anonymous_id', ref('stg_events'), 'last_load_id') }}
-
-),
-
 session_starts as (
 
     select
@@ -57,7 +50,7 @@ session_starts as (
         session_channels.medium,
         session_channels.campaign,
         sessionized.load_id
-    from device_sessionized as sessionized
+    from sessionized
     inner join session_channels
         on sessionized.session_id = session_channels.session_id
     where sessionized.event_index_in_session = 1
@@ -76,7 +69,7 @@ later_campaign_events as (
         coalesce(events.campaign_medium, '(not set)') as medium,
         events.campaign_name as campaign,
         sessionized.load_id
-    from device_sessionized as sessionized
+    from sessionized
     inner join events
         on sessionized.event_id = events.event_id
     where sessionized.event_index_in_session > 1 and events.campaign_origin is not null
@@ -128,7 +121,7 @@ session_loads as (
     select
         session_id,
         max(load_id) as last_load_id
-    from device_sessionized
+    from sessionized
     group by session_id
 
 ),

@@ -67,35 +67,17 @@ segments_seen as (
 
 variant_views as (
 
+    {%- for dimension in ['host', 'format', 'length_bucket'] %}
     select
-        'host' as dimension,
-        host as variant,
+        '{{ dimension }}' as dimension,
+        {{ dimension }} as variant,
         person_id,
         orders_after_view,
         revenue_after_view
     from views_with_video
 
     union all
-
-    select
-        'format' as dimension,
-        format as variant,
-        person_id,
-        orders_after_view,
-        revenue_after_view
-    from views_with_video
-
-    union all
-
-    select
-        'length_bucket' as dimension,
-        length_bucket as variant,
-        person_id,
-        orders_after_view,
-        revenue_after_view
-    from views_with_video
-
-    union all
+    {% endfor %}
 
     select
         'video_segment' as dimension,

@@ -21,7 +21,7 @@ $(VENV)/.installed: pyproject.toml uv.lock | $(BIN)/python
 
 install: $(VENV)/.installed
 
-run: install
+run: install $(DAGSTER_HOME)/dagster.yaml
 	@if [ ! -d "$${FUNNELHOUSE_LANDING:-$(LANDING)}" ]; then \
 		echo "No landing zone at $${FUNNELHOUSE_LANDING:-$(LANDING)}: generating the demo shop"; \
 		$(BIN)/funnelhouse generate --out "$${FUNNELHOUSE_LANDING:-$(LANDING)}"; \
@@ -43,8 +43,13 @@ format: install
 bench: install
 	$(BIN)/python -m orchestration.benchmark
 
-dev: install
+dev: install $(DAGSTER_HOME)/dagster.yaml
 	DAGSTER_HOME=$(DAGSTER_HOME) $(BIN)/dagster dev -w workspace.yaml
+
+# The instance settings (one run at a time) live in the repository; Dagster reads them from DAGSTER_HOME.
+$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
+	mkdir -p $(DAGSTER_HOME)
+	cp dagster.yaml $@
 
 clean:
 	rm -rf data dbt_project/target dbt_project/logs .dagster_home

@@ -73,13 +73,31 @@ def generate(out: Path, days: int, visitors: int, seed: int, start_date) -> None
     help="DuckDB warehouse file [env FUNNELHOUSE_DB, default data/warehouse.duckdb].",
 )
 @click.option("--full-refresh", is_flag=True, help="Rebuild every incremental dbt model from raw.")
-def run(landing: Path | None, db: Path | None, full_refresh: bool) -> None:
-    """Load every landing file not loaded yet, then build every model and check.
+@click.option(
+    "--vars",
+    "dbt_vars",
+    default="",
+    metavar="YAML",
+    help="dbt vars to set, e.g. '{reporting_timezone: Europe/Rome}'. Recorded in the warehouse and kept for "
+    "every later run; a change of a var that shapes history rebuilds the models in full.",
+)
+@click.option(
+    "--wait",
+    "wait_seconds",
+    type=click.FloatRange(min=0),
+    default=0,
+    show_default=True,
+    help="Seconds to wait for another run that is writing to the warehouse before giving up.",
+)
+def run(landing: Path | None, db: Path | None, full_refresh: bool, dbt_vars: str, wait_seconds: float) -> None:
+    """Load every landing file not loaded yet, then build every model and check, then publish the serving copy.
 
-    Exits 0 only when every asset and every blocking check succeeded.
+    Exits 0 only when every file loaded and every asset and every blocking check succeeded.
     """
+    from orchestration.build_settings import parse_vars
     from orchestration.pipeline import run_pipeline
     from orchestration.summary import format_summary, last_load_id, summarise_run
+    from orchestration.writer_lock import WarehouseBusy
 
     settings = Settings.from_env(landing, db)
     if not settings.landing_dir.is_dir():
@@ -87,17 +105,26 @@ def run(landing: Path | None, db: Path | None, full_refresh: bool) -> None:
             f"landing zone {settings.landing_dir} does not exist: set FUNNELHOUSE_LANDING or pass --landing, "
             "or write a demo one with `funnelhouse generate --out data/landing`"
         )
+    try:
+        parse_vars(dbt_vars)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--vars") from error
     click.echo(f"Funnelhouse: loading {settings.landing_dir} into {settings.db_path}")
     started = time.monotonic()
     before = last_load_id(settings.db_path)
-    outcome = run_pipeline(settings, full_refresh=full_refresh)
+    try:
+        outcome = run_pipeline(settings, full_refresh=full_refresh, dbt_vars=dbt_vars, wait_seconds=wait_seconds)
+    except WarehouseBusy as busy:
+        raise click.ClickException(str(busy)) from busy
     if settings.db_path.exists():
         try:
-            click.echo(format_summary(summarise_run(settings.db_path, before)))
+            click.echo(format_summary(summarise_run(settings.db_path, before, outcome.landing)))
         except Exception as error:  # a failed first run may not have built staging: say so, keep the real error
             click.echo(f"(no summary: {error})", err=True)
     for warning in outcome.warnings:
         click.echo(f"warning: {warning}")
+    if outcome.success:
+        click.echo(f"Serving copy for analysts and BI tools: {settings.serving_db}")
     click.echo(f"Finished in {time.monotonic() - started:.1f} s.")
     if not outcome.success:
         for failure in outcome.failures:

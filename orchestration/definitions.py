@@ -4,6 +4,7 @@ import dagster as dg
 
 from orchestration.assets.dbt import funnelhouse_dbt_models
 from orchestration.assets.landing import LANDING_ASSETS
+from orchestration.assets.serving import serving_copy
 from orchestration.jobs import funnelhouse_job
 from orchestration.loggers import progress_logger
 from orchestration.resources import build_resources
@@ -14,7 +15,7 @@ from orchestration.settings import Settings
 
 def build_definitions(settings: Settings) -> dg.Definitions:
     return dg.Definitions(
-        assets=[*LANDING_ASSETS, funnelhouse_dbt_models],
+        assets=[*LANDING_ASSETS, funnelhouse_dbt_models, serving_copy],
         jobs=[funnelhouse_job],
         schedules=[hourly_schedule],
         sensors=[new_landing_files_sensor],

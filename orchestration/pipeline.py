@@ -1,21 +1,26 @@
 """Running the Funnelhouse job in this process, exactly as the schedule and the sensor run it."""
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import dagster as dg
 
 from orchestration.definitions import build_definitions
-from orchestration.jobs import FUNNELHOUSE_JOB
+from orchestration.jobs import FUNNELHOUSE_JOB, job_run_config
 from orchestration.settings import Settings
+from orchestration.writer_lock import writer_lock
+
+# Lists each load asset reports in its metadata, gathered over every raw table for the run summary.
+LANDING_LISTS = ("failed_files", "still_quarantined", "waiting", "in_progress", "ignored", "warnings")
 
 
 @dataclass(frozen=True)
 class PipelineOutcome:
     success: bool
-    failures: list[str]
+    failures: list[str]  # each with its cause: the step or check, the file, the underlying error
     warnings: list[str]  # failed non-blocking checks: the run succeeds, the user should look
+    landing: dict[str, list[str]] = field(default_factory=dict)  # LANDING_LISTS over every raw table
 
 
 def _instance() -> dg.DagsterInstance:
@@ -27,34 +32,64 @@ def _instance() -> dg.DagsterInstance:
     return dg.DagsterInstance.ephemeral()
 
 
-def _failed_checks(result: dg.ExecuteInProcessResult, severity: dg.AssetCheckSeverity) -> list[str]:
+def _with_causes(error) -> str:
+    """An error and the chain of errors that caused it: the last one is usually what a person can act on."""
+    lines = [error.message.strip()]
+    while (error := error.cause or error.context) is not None:
+        lines.append(f"  caused by {error.cls_name}: {error.message.strip()}")
+    return "\n".join(lines)
+
+
+def _step_failures(result: dg.ExecuteInProcessResult) -> list[str]:
     return [
-        f"check failed: {evaluation.asset_key.to_user_string()} {evaluation.check_name}"
-        for evaluation in result.get_asset_check_evaluations()
-        if not evaluation.passed and evaluation.severity == severity
-    ]
-
-
-def run_pipeline(settings: Settings, *, full_refresh: bool = False) -> PipelineOutcome:
-    job = build_definitions(settings).resolve_job_def(FUNNELHOUSE_JOB)
-    run_config = {
-        "ops": {"funnelhouse_dbt_models": {"config": {"full_refresh": full_refresh}}},
-        "loggers": {"progress": {}},
-    }
-    with _instance() as instance:
-        result = job.execute_in_process(
-            run_config=run_config,
-            instance=instance,
-            raise_on_error=False,
-        )
-    failures = [
-        f"step failed: {event.step_key}: {event.event_specific_data.error.message.strip()}"
+        f"step failed: {event.step_key}: {_with_causes(event.event_specific_data.error)}"
         for event in result.all_events
         if event.event_type == dg.DagsterEventType.STEP_FAILURE
     ]
-    failures += _failed_checks(result, dg.AssetCheckSeverity.ERROR)
+
+
+def _failed_checks(result: dg.ExecuteInProcessResult, severity: dg.AssetCheckSeverity) -> list[str]:
+    failed = []
+    for evaluation in result.get_asset_check_evaluations():
+        if evaluation.passed or evaluation.severity != severity:
+            continue
+        line = f"check failed: {evaluation.asset_key.to_user_string()} {evaluation.check_name}"
+        if severity == dg.AssetCheckSeverity.ERROR and evaluation.description:
+            line += "\n" + "\n".join(f"  {detail}" for detail in evaluation.description.splitlines())
+        failed.append(line)
+    return failed
+
+
+def _landing_lists(result: dg.ExecuteInProcessResult) -> dict[str, list[str]]:
+    lists: dict[str, list[str]] = {name: [] for name in LANDING_LISTS}
+    for event in result.get_asset_materialization_events():
+        materialization = event.asset_materialization
+        if materialization.asset_key.path[0] != "raw":
+            continue
+        for name in LANDING_LISTS:
+            entry = materialization.metadata.get(name)
+            lists[name] += entry.value if entry is not None else []
+    return lists
+
+
+def run_pipeline(
+    settings: Settings, *, full_refresh: bool = False, dbt_vars: str = "", wait_seconds: float = 0
+) -> PipelineOutcome:
+    """Run the job as this process's one writer; raises WarehouseBusy when another run writes."""
+    job = build_definitions(settings).resolve_job_def(FUNNELHOUSE_JOB)
+    run_config = job_run_config(
+        settle_seconds=settings.settle_for(scheduled=False), full_refresh=full_refresh, dbt_vars=dbt_vars
+    )
+    with writer_lock(settings.db_path, wait_seconds=wait_seconds), _instance() as instance:
+        result = job.execute_in_process(
+            run_config={**run_config, "loggers": {"progress": {}}},
+            instance=instance,
+            raise_on_error=False,
+        )
+    failures = _step_failures(result) + _failed_checks(result, dg.AssetCheckSeverity.ERROR)
     return PipelineOutcome(
         success=result.success and not failures,
         failures=failures,
         warnings=_failed_checks(result, dg.AssetCheckSeverity.WARN),
+        landing=_landing_lists(result),
     )

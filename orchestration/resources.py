@@ -11,10 +11,13 @@ from orchestration.settings import Settings
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """The landing zone to load from and the DuckDB file the pipeline alone writes."""
+    """Where the pipeline reads and writes: the landing zone, the DuckDB file it alone writes, the serving copy."""
 
     landing_dir: str
     db_path: str
+    serving_db_path: str
+    scheduled_settle_seconds: int
+    keep_dbt_runs: int
 
     @property
     def landing(self) -> Path:
@@ -24,6 +27,10 @@ class WarehouseResource(dg.ConfigurableResource):
     def db(self) -> Path:
         return Path(self.db_path)
 
+    @property
+    def serving_db(self) -> Path:
+        return Path(self.serving_db_path)
+
     def export_for_dbt(self) -> None:
         """dbt's profile reads the warehouse path from FUNNELHOUSE_DB; this resource is its source of truth."""
         os.environ["FUNNELHOUSE_DB"] = self.db_path
@@ -31,6 +38,12 @@ class WarehouseResource(dg.ConfigurableResource):
 
 def build_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
     return {
-        "warehouse": WarehouseResource(landing_dir=str(settings.landing_dir), db_path=str(settings.db_path)),
+        "warehouse": WarehouseResource(
+            landing_dir=str(settings.landing_dir),
+            db_path=str(settings.db_path),
+            serving_db_path=str(settings.serving_db),
+            scheduled_settle_seconds=settings.settle_for(scheduled=True),
+            keep_dbt_runs=settings.keep_dbt_runs,
+        ),
         "dbt": DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=venv_dbt_executable()),
     }

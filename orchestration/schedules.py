@@ -2,12 +2,42 @@
 
 import dagster as dg
 
-from orchestration.jobs import funnelhouse_job
+from orchestration.jobs import FUNNELHOUSE_JOB, funnelhouse_job, job_run_config
+from orchestration.resources import WarehouseResource
 
-hourly_schedule = dg.ScheduleDefinition(
+# Queued counts as in progress: the queue runs one at a time, so a queued run will pick up the new files.
+_IN_PROGRESS = [
+    dg.DagsterRunStatus.QUEUED,
+    dg.DagsterRunStatus.NOT_STARTED,
+    dg.DagsterRunStatus.STARTING,
+    dg.DagsterRunStatus.STARTED,
+    dg.DagsterRunStatus.CANCELING,
+]
+
+
+def run_in_progress(instance: dg.DagsterInstance) -> str | None:
+    """The id of a Funnelhouse run queued or running, if any: schedule and sensor never start a second one."""
+    records = instance.get_run_records(filters=dg.RunsFilter(job_name=FUNNELHOUSE_JOB, statuses=_IN_PROGRESS), limit=1)
+    return records[0].dagster_run.run_id if records else None
+
+
+def scheduled_run_request(
+    context: dg.ScheduleEvaluationContext | dg.SensorEvaluationContext,
+    warehouse: WarehouseResource,
+    **request: object,
+) -> dg.RunRequest | dg.SkipReason:
+    running = run_in_progress(context.instance)
+    if running:
+        return dg.SkipReason(f"run {running} is still in progress; the next evaluation picks up what it leaves")
+    return dg.RunRequest(run_config=job_run_config(settle_seconds=warehouse.scheduled_settle_seconds), **request)
+
+
+@dg.schedule(
     name="hourly_funnelhouse",
     job=funnelhouse_job,
     cron_schedule="0 * * * *",
     default_status=dg.DefaultScheduleStatus.STOPPED,
-    description="Run the whole pipeline at the top of every hour.",
+    description="Run the whole pipeline at the top of every hour, unless a run is still in progress.",
 )
+def hourly_schedule(context: dg.ScheduleEvaluationContext, warehouse: WarehouseResource):
+    return scheduled_run_request(context, warehouse)

@@ -8,6 +8,7 @@ import dagster as dg
 from orchestration.jobs import funnelhouse_job
 from orchestration.loader.load import LANDING_SOURCES
 from orchestration.resources import WarehouseResource
+from orchestration.schedules import scheduled_run_request
 
 
 def landing_fingerprint(landing: Path) -> tuple[str, int]:
@@ -29,11 +30,18 @@ def landing_fingerprint(landing: Path) -> tuple[str, int]:
     job=funnelhouse_job,
     minimum_interval_seconds=60,
     default_status=dg.DefaultSensorStatus.STOPPED,
-    description="Requests a run when files appear or change in the landing zone.",
+    description="Requests a run when files appear or change in the landing zone, unless a run is in progress.",
 )
 def new_landing_files_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource):
     fingerprint, count = landing_fingerprint(warehouse.landing)
     if fingerprint == context.cursor:
         return dg.SkipReason(f"no new files among the {count} in {warehouse.landing}")
-    context.update_cursor(fingerprint)
-    return dg.RunRequest(run_key=fingerprint, tags={"trigger": "new_landing_files", "landing_files": str(count)})
+    request = scheduled_run_request(
+        context,
+        warehouse,
+        run_key=fingerprint,
+        tags={"trigger": "new_landing_files", "landing_files": str(count)},
+    )
+    if isinstance(request, dg.RunRequest):  # while a run is in progress the cursor stays, so this fires again
+        context.update_cursor(fingerprint)
+    return request

@@ -1,4 +1,5 @@
-"""Where Funnelhouse reads and writes, from environment variables with defaults that work from the repo root."""
+"""Where Funnelhouse reads and writes, read once from environment variables with defaults that work from the
+repo root, and handed on from here to the loader, dbt and Dagster."""
 
 import os
 from dataclasses import dataclass
@@ -6,16 +7,44 @@ from pathlib import Path
 
 DEFAULT_LANDING = Path("data/landing")
 DEFAULT_DB = Path("data/warehouse.duckdb")
+DEFAULT_SERVING_DB = Path("data/serving.duckdb")
+# A file is taken once its size and modification time have stood still this long. A scheduled run cannot
+# know whether an upload is finished; a person who starts a run by hand has just put the files there.
+SCHEDULED_SETTLE_SECONDS = 60
+MANUAL_SETTLE_SECONDS = 0
+# dagster-dbt writes a target folder of about 15 MB per run: the newest few are kept for debugging.
+DEFAULT_KEEP_DBT_RUNS = 3
 
 
 @dataclass(frozen=True)
 class Settings:
     landing_dir: Path
     db_path: Path
+    serving_db_path: Path | None = None
+    settle_seconds: int | None = None
+    keep_dbt_runs: int = DEFAULT_KEEP_DBT_RUNS
 
     @classmethod
     def from_env(cls, landing: Path | None = None, db: Path | None = None) -> "Settings":
-        """Explicit arguments win over FUNNELHOUSE_LANDING / FUNNELHOUSE_DB, which win over the defaults."""
+        """Explicit arguments win over FUNNELHOUSE_* variables, which win over the defaults."""
         landing = landing or Path(os.environ.get("FUNNELHOUSE_LANDING", DEFAULT_LANDING))
         db = db or Path(os.environ.get("FUNNELHOUSE_DB", DEFAULT_DB))
-        return cls(landing_dir=landing.resolve(), db_path=db.resolve())
+        serving = os.environ.get("FUNNELHOUSE_SERVING_DB")
+        settle = os.environ.get("FUNNELHOUSE_SETTLE_SECONDS")
+        return cls(
+            landing_dir=landing.resolve(),
+            db_path=db.resolve(),
+            serving_db_path=Path(serving).resolve() if serving else None,
+            settle_seconds=int(settle) if settle else None,
+            keep_dbt_runs=int(os.environ.get("FUNNELHOUSE_KEEP_DBT_RUNS", DEFAULT_KEEP_DBT_RUNS)),
+        )
+
+    @property
+    def serving_db(self) -> Path:
+        """The read-only copy analysts and BI tools open: beside the warehouse unless set."""
+        return self.serving_db_path or self.db_path.with_name(DEFAULT_SERVING_DB.name)
+
+    def settle_for(self, *, scheduled: bool) -> int:
+        if self.settle_seconds is not None:
+            return self.settle_seconds
+        return SCHEDULED_SETTLE_SECONDS if scheduled else MANUAL_SETTLE_SECONDS

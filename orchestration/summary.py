@@ -1,7 +1,8 @@
 """The closing summary of a run: what was loaded and rejected, what arrived late, and the shop's last week
 against the week before."""
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -25,6 +26,8 @@ class RunSummary:
     late_events_beyond_threshold: int
     last_week: "FunnelWeek | None"
     week_before: "FunnelWeek | None"
+    settings: dict = field(default_factory=dict)  # dbt vars set away from the project's defaults
+    landing: dict[str, list[str]] = field(default_factory=dict)  # what the load assets could not take
 
 
 @dataclass(frozen=True)
@@ -83,7 +86,7 @@ def last_load_id(db_path: Path) -> int:
         con.close()
 
 
-def summarise_run(db_path: Path, after_load_id: int) -> RunSummary:
+def summarise_run(db_path: Path, after_load_id: int, landing: dict[str, list[str]] | None = None) -> RunSummary:
     con = warehouse.connect(db_path, read_only=True)
     try:
         params = {"after": after_load_id}
@@ -122,6 +125,9 @@ def summarise_run(db_path: Path, after_load_id: int) -> RunSummary:
             params,
         ).fetchone()
         weeks = {row[0]: FunnelWeek(*row[1:]) for row in con.execute(_FUNNEL_WEEKS).fetchall()}
+        settings = con.execute(
+            "select requested_vars from meta.build_settings where is_built order by build_id desc limit 1"
+        ).fetchone()
     finally:
         con.close()
     return RunSummary(
@@ -140,6 +146,8 @@ def summarise_run(db_path: Path, after_load_id: int) -> RunSummary:
         late_events_beyond_threshold=late_beyond,
         last_week=weeks.get(0),
         week_before=weeks.get(1),
+        settings=json.loads(settings[0]) if settings else {},
+        landing=landing or {},
     )
 
 
@@ -147,17 +155,46 @@ def _reasons(by_reason: dict[str, int]) -> list[str]:
     return [f"    {reason:<32} {count:>10,}" for reason, count in by_reason.items()]
 
 
+def _headline(summary: RunSummary) -> str:
+    left = sum(len(summary.landing.get(name, [])) for name in ("failed_files", "still_quarantined", "waiting"))
+    if summary.files_loaded:
+        return f"Loaded {summary.files_loaded:,} new landing file(s)."
+    if left:
+        return f"No new landing file loaded; {left:,} file(s) left unloaded (below)."
+    return "Nothing new to load: every landing file is already in the warehouse."
+
+
+# What the load assets could not take, as a person should read it: (list, heading).
+_LANDING_SECTIONS = (
+    ("failed_files", "could not be loaded (fix and re-deliver; see raw.rejected_files)"),
+    ("still_quarantined", "still quarantined, unchanged since they were rejected"),
+    ("waiting", "still settling (changed recently): taken by a later run"),
+    ("in_progress", "under a temporary name (upload in progress): taken once renamed"),
+    ("ignored", "ignored: not a landing file type or folder"),
+    ("warnings", "warnings"),
+)
+
+
+def _landing_lines(landing: dict[str, list[str]]) -> list[str]:
+    lines = []
+    for name, heading in _LANDING_SECTIONS:
+        entries = landing.get(name, [])
+        if entries:
+            lines.append(f"  {len(entries):,} {heading}:" if name != "warnings" else "  warnings:")
+            lines += [f"    {entry}" for entry in entries[:20]]
+            if len(entries) > 20:
+                lines.append(f"    ... and {len(entries) - 20:,} more")
+    return lines
+
+
 def format_summary(summary: RunSummary) -> str:
-    if summary.files_loaded == 0:
-        headline = "Nothing new to load: every landing file is already in the warehouse."
-    else:
-        headline = f"Loaded {summary.files_loaded:,} new landing file(s)."
     rejected_events = sum(summary.rejected_by_reason.values())
     lines = [
         "",
         "Funnelhouse run summary",
         "=======================",
-        headline,
+        _headline(summary),
+        *_landing_lines(summary.landing),
         f"  events loaded                  {summary.events_loaded:>12,}",
         f"  duplicate deliveries skipped   {summary.duplicates:>12,}",
         f"  event lines rejected           {rejected_events:>12,}",
@@ -172,10 +209,17 @@ def format_summary(summary: RunSummary) -> str:
         f"({summary.late_events_beyond_threshold:,} beyond late_arrival_days)",
         f"  bot events flagged             {summary.bot_events:>12,}  from {summary.bot_devices:,} devices",
         f"  file                           {summary.db_path}",
+        f"  settings (dbt vars)            {_settings(summary.settings)}",
         "  rejects: select * from raw.rejected_events / raw.rejected_rows",
         *_week_against_week(summary.last_week, summary.week_before),
     ]
     return "\n".join(lines)
+
+
+def _settings(requested: dict) -> str:
+    if not requested:
+        return "project defaults"
+    return ", ".join(f"{name}={value}" for name, value in sorted(requested.items()))
 
 
 def _week_against_week(last: FunnelWeek | None, before: FunnelWeek | None) -> list[str]:

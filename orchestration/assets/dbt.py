@@ -10,7 +10,9 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from orchestration.assets.dbt_project import DBT_PROJECT, ensure_manifest
 from orchestration.assets.landing import raw_table_key
+from orchestration.build_settings import mark_built, parse_vars, plan_build
 from orchestration.resources import WarehouseResource
+from orchestration.writer_lock import writer_lock
 
 
 class FunnelhouseTranslator(DagsterDbtTranslator):
@@ -27,17 +29,25 @@ class FunnelhouseTranslator(DagsterDbtTranslator):
 
 class DbtBuildConfig(dg.Config):
     full_refresh: bool = False
+    # dbt vars to set (YAML mapping); they are recorded and stay in force for every later run.
+    vars: str = ""
 
 
 @dbt_assets(manifest=ensure_manifest(), project=DBT_PROJECT, dagster_dbt_translator=FunnelhouseTranslator())
 def funnelhouse_dbt_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, config: DbtBuildConfig
 ):
-    warehouse.export_for_dbt()
-    args = ["build", "--full-refresh"] if config.full_refresh else ["build"]
-    invocation = dbt.cli(args, context=context)
-    yield from invocation.stream()
+    with writer_lock(warehouse.db):
+        plan = plan_build(warehouse.db, parse_vars(config.vars), full_refresh=config.full_refresh)
+        if plan.full_refresh:
+            context.log.info(f"Rebuilding every model in full: {plan.reason}")
+        warehouse.export_for_dbt()
+        args = ["build", "--vars", plan.dbt_vars_argument, *(["--full-refresh"] if plan.full_refresh else [])]
+        invocation = dbt.cli(args, context=context)
+        yield from invocation.stream()
+        mark_built(warehouse.db, plan)
     _keep_partial_parse(invocation.target_path)
+    _prune_past_runs(invocation.target_path, keep=warehouse.keep_dbt_runs)
 
 
 def _keep_partial_parse(build_target: Path) -> None:
@@ -47,3 +57,15 @@ def _keep_partial_parse(build_target: Path) -> None:
     parsed = build_target / "partial_parse.msgpack"
     if parsed.exists():
         shutil.copyfile(parsed, DBT_PROJECT.project_dir / DBT_PROJECT.target_path / "partial_parse.msgpack")
+
+
+def _prune_past_runs(build_target: Path, *, keep: int) -> None:
+    """dagster-dbt writes a folder per run (`<op>-<run id>-<unique id>`, about 15 MB): keep the newest few."""
+    op_name = build_target.name.split("-")[0]
+    runs = sorted(
+        (path for path in build_target.parent.glob(f"{op_name}-*") if path.is_dir()),
+        key=lambda path: path.stat().st_mtime,
+        reverse=True,
+    )
+    for past in runs[keep:]:
+        shutil.rmtree(past, ignore_errors=True)

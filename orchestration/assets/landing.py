@@ -1,14 +1,26 @@
-"""One Dagster asset per landing source: landing files -> raw tables, with a rejected-share check."""
+"""One Dagster asset per landing source: landing files -> raw tables, with two checks per raw table.
+
+A load never fails its step: a file that could not be loaded fails the `every_landing_file_loaded` check
+(severity error, not blocking), so the models still build on everything that did load, and the run ends
+red with the file and the cause named.
+"""
 
 import dagster as dg
 
-from orchestration.loader.load import LANDING_SOURCES, LoadFailed, TableLoad, load_landing_sources
+from orchestration.loader.load import LANDING_SOURCES, TableLoad, load_landing_sources
 from orchestration.loader.pii import salt_from_env
 from orchestration.resources import WarehouseResource
+from orchestration.writer_lock import writer_lock
 
 LANDING_GROUP = "landing"
 REJECTED_SHARE_CHECK = "rejected_share_at_most_1_percent"
 REJECTED_SHARE_LIMIT = 0.01
+EVERY_FILE_LOADED_CHECK = "every_landing_file_loaded"
+
+
+class LoadConfig(dg.Config):
+    # Files younger than this are left for a later run: they may still be being written.
+    settle_seconds: int = 0
 
 
 def raw_table_key(table: str) -> dg.AssetKey:
@@ -22,13 +34,21 @@ def _materialization(report: TableLoad) -> dg.MaterializeResult:
         metadata={
             "files_loaded": report.files_loaded,
             "files_already_loaded": report.files_already_loaded,
+            "files_failed": len(report.failed_files),
+            "files_waiting": len(report.waiting),
             "rows_read": report.rows,
             "loaded": report.loaded,
             "duplicates": report.duplicates,
             "rejected": report.rejected,
             "rejected_by_reason": dg.MetadataValue.json(report.rejected_by_reason),
+            "failed_files": dg.MetadataValue.json(report.failed_files),
+            "still_quarantined": dg.MetadataValue.json(report.still_quarantined),
+            "waiting": dg.MetadataValue.json(report.waiting),
+            "in_progress": dg.MetadataValue.json(report.in_progress),
+            "ignored": dg.MetadataValue.json(report.ignored),
+            "warnings": dg.MetadataValue.json(report.warnings),
         },
-        check_results=[_rejected_share_check(report)],
+        check_results=[_rejected_share_check(report), _every_file_loaded_check(report)],
     )
 
 
@@ -42,6 +62,35 @@ def _rejected_share_check(report: TableLoad) -> dg.AssetCheckResult:
         metadata={"rejected_share": report.rejected_share, "rejected": report.rejected, "rows_read": report.rows},
         description=f"Share of rows read in this load that were rejected (limit {REJECTED_SHARE_LIMIT:.0%}).",
     )
+
+
+def _every_file_loaded_check(report: TableLoad) -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(
+        asset_key=raw_table_key(report.table),
+        check_name=EVERY_FILE_LOADED_CHECK,
+        passed=not report.failed_files,
+        severity=dg.AssetCheckSeverity.ERROR,
+        metadata={"failed_files": dg.MetadataValue.json(report.failed_files)},
+        description="\n".join(report.failed_files) or "Every landing file taken in this run loaded.",
+    )
+
+
+def _load(source: str, warehouse: WarehouseResource, config: LoadConfig, log) -> list[TableLoad]:
+    """A source that fails as a whole (lock, disk, permission) is reported like a failed file, with its cause."""
+    try:
+        with writer_lock(warehouse.db):
+            return load_landing_sources(
+                warehouse.landing,
+                warehouse.db,
+                [source],
+                salt=salt_from_env(),
+                settle_seconds=config.settle_seconds,
+                progress=log.info,
+            )
+    except Exception as error:
+        cause = f"{source}/: nothing loaded: {type(error).__name__}: {error}"
+        log.error(cause)
+        return [TableLoad(table, errors=[cause]) for table in LANDING_SOURCES[source]]
 
 
 def _landing_asset(source: str) -> dg.AssetsDefinition:
@@ -59,22 +108,17 @@ def _landing_asset(source: str) -> dg.AssetsDefinition:
             for table in tables
         ],
         check_specs=[
-            dg.AssetCheckSpec(REJECTED_SHARE_CHECK, asset=raw_table_key(table), blocking=False) for table in tables
+            spec
+            for table in tables
+            for spec in (
+                dg.AssetCheckSpec(REJECTED_SHARE_CHECK, asset=raw_table_key(table), blocking=False),
+                dg.AssetCheckSpec(EVERY_FILE_LOADED_CHECK, asset=raw_table_key(table), blocking=False),
+            )
         ],
         description=f"Load every new file of the landing zone's {source}/ folder into raw, each exactly once.",
     )
-    def load(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-        try:
-            reports = load_landing_sources(
-                warehouse.landing, warehouse.db, [source], salt=salt_from_env(), progress=context.log.info
-            )
-        except LoadFailed as failure:
-            raise dg.Failure(
-                description=f"{len(failure.errors)} landing file(s) of {source}/ could not be loaded "
-                "(every other file was):\n" + "\n".join(failure.errors),
-                metadata={"errors": dg.MetadataValue.md("\n".join(f"- {e}" for e in failure.errors))},
-            ) from failure
-        for report in reports:
+    def load(context: dg.AssetExecutionContext, warehouse: WarehouseResource, config: LoadConfig):
+        for report in _load(source, warehouse, config, context.log):
             yield _materialization(report)
 
     return load

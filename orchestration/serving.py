@@ -1,0 +1,71 @@
+"""The serving copy: what analysts and BI tools open, so that no reader ever holds the warehouse file.
+
+After every successful build the public marts (and the loader's reports of what it loaded and rejected) are
+written to a new file, which is then renamed over the old one. A rename is atomic: a reader opening the
+serving file sees the previous run or this one, never half of one, and a reader that holds the old file
+open keeps reading the old file, undisturbed, while the pipeline goes on.
+"""
+
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from orchestration import warehouse
+from orchestration.warehouse import path_literal
+
+# Schemas published whole, and the loader's tables published beside them.
+PUBLISHED_SCHEMAS = ("marts",)
+PUBLISHED_RAW_TABLES = ("load_ledger", "rejected_events", "rejected_rows", "rejected_files")
+
+
+@dataclass(frozen=True)
+class Publication:
+    path: Path
+    tables: int
+    rows: int
+
+
+def _published_tables(con) -> list[tuple[str, str]]:
+    schemas = ", ".join(f"'{schema}'" for schema in PUBLISHED_SCHEMAS)
+    raw_tables = ", ".join(f"'{table}'" for table in PUBLISHED_RAW_TABLES)
+    return con.execute(
+        f"""
+        select table_schema, table_name
+        from information_schema.tables
+        where table_catalog = current_database()
+            and (table_schema in ({schemas}) or (table_schema = 'raw' and table_name in ({raw_tables})))
+        order by 1, 2
+        """
+    ).fetchall()
+
+
+def publish_serving_copy(db_path: Path, serving_path: Path) -> Publication:
+    """Copy the published tables of the warehouse to a new file and rename it over `serving_path`."""
+    serving_path.parent.mkdir(parents=True, exist_ok=True)
+    draft = serving_path.with_name(f".{serving_path.name}.{os.getpid()}.draft")
+    draft.unlink(missing_ok=True)
+    con = warehouse.connect(db_path, read_only=True)
+    rows = 0
+    try:
+        con.execute(f"attach {path_literal(draft)} as serving (read_only false)")
+        tables = _published_tables(con)
+        for schema in sorted({schema for schema, _ in tables}):
+            con.execute(f'create schema serving."{schema}"')
+        for schema, table in tables:
+            con.execute(f'create table serving."{schema}"."{table}" as select * from "{schema}"."{table}"')
+            rows += con.execute(f'select count(*) from serving."{schema}"."{table}"').fetchone()[0]
+        con.execute("create schema serving.meta")
+        con.execute(
+            "create table serving.meta.publication as select $published_at::timestamptz as published_at, "
+            "$warehouse as warehouse_file, $tables as tables, $rows as rows",
+            {"published_at": datetime.now(UTC), "warehouse": str(db_path), "tables": len(tables), "rows": rows},
+        )
+        con.execute("detach serving")
+    except BaseException:
+        con.close()
+        draft.unlink(missing_ok=True)
+        raise
+    con.close()
+    os.replace(draft, serving_path)
+    return Publication(path=serving_path, tables=len(tables), rows=rows)

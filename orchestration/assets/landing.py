@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from orchestration.loader.load import LANDING_SOURCES, LoadFailed, TableLoad, load_landing_sources
+from orchestration.loader.load import LANDING_SOURCES, TableLoad, load_landing_sources
 from orchestration.loader.pii import salt_from_env
 from orchestration.resources import WarehouseResource
 
@@ -64,16 +64,16 @@ def _landing_asset(source: str) -> dg.AssetsDefinition:
         description=f"Load every new file of the landing zone's {source}/ folder into raw, each exactly once.",
     )
     def load(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-        try:
-            reports = load_landing_sources(
-                warehouse.landing, warehouse.db, [source], salt=salt_from_env(), progress=context.log.info
-            )
-        except LoadFailed as failure:
+        reports = load_landing_sources(
+            warehouse.landing, warehouse.db, [source], salt=salt_from_env(), progress=context.log.info
+        )
+        failed = [failure for report in reports for failure in report.failed_files]
+        if failed:
             raise dg.Failure(
-                description=f"{len(failure.errors)} landing file(s) of {source}/ could not be loaded "
-                "(every other file was):\n" + "\n".join(failure.errors),
-                metadata={"errors": dg.MetadataValue.md("\n".join(f"- {e}" for e in failure.errors))},
-            ) from failure
+                description=f"{len(failed)} landing file(s) of {source}/ could not be loaded "
+                "(every other file was):\n" + "\n".join(failed),
+                metadata={"errors": dg.MetadataValue.md("\n".join(f"- {e}" for e in failed))},
+            )
         for report in reports:
             yield _materialization(report)
 

@@ -1,30 +1,37 @@
 """Loading one daily-export or catalog CSV file into its raw table, rejecting rows that fail their types."""
 
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+
 import duckdb
 
 from orchestration.loader.csv_sources import CsvSource, rejection_reason_sql, typed_columns_sql
-from orchestration.loader.ledger import FileOutcome, LandingFile
+from orchestration.loader.exact_reads import FILE_ERRORS, ensure_whole_gzip, readable_alias, unreadable
+from orchestration.loader.ledger import FileOutcome, LandingFile, UnreadableFileError
 from orchestration.warehouse import path_literal
 
 
-class CsvLayoutError(Exception):
+class CsvLayoutError(UnreadableFileError):
     """The file's header lacks columns the source needs: no row of it can be trusted."""
 
 
-def _read_rows(con: duckdb.DuckDBPyConnection, source: CsvSource, file: LandingFile) -> None:
+def _read_rows(con: duckdb.DuckDBPyConnection, source: CsvSource, path: Path) -> list[str]:
+    """View csv_rows over the file at path (our alias); the header's columns the source does not know."""
     con.execute(
         "create or replace temp view csv_rows as "
         "select row_number() over () + 1 as line_number, * "
-        f"from read_csv({path_literal(file.absolute)}, header = true, all_varchar = true, null_padding = true)"
+        f"from read_csv({path_literal(path)}, header = true, all_varchar = true, null_padding = true)"
     )
-    header = {row[0] for row in con.execute("describe csv_rows").fetchall()}
+    header = [row[0] for row in con.execute("describe csv_rows").fetchall() if row[0] != "line_number"]
     missing = [c.name for c in source.columns if c.name not in header]
     if missing:
-        raise CsvLayoutError(f"{file.path}: header lacks column(s) {', '.join(missing)} required for {source.table}")
+        raise CsvLayoutError(f"header lacks column(s) {', '.join(missing)} required for {source.table}")
+    known = {c.name for c in source.columns}
+    return [name for name in header if name not in known]
 
 
-def load_csv_file(con: duckdb.DuckDBPyConnection, source: CsvSource, file: LandingFile, load_id: int) -> FileOutcome:
-    _read_rows(con, source, file)
+def _store_rows(con: duckdb.DuckDBPyConnection, source: CsvSource, file: LandingFile, load_id: int) -> FileOutcome:
     reason, column = rejection_reason_sql(source.columns)
     row_text = "concat_ws(',', " + ", ".join(f"coalesce(\"{c.name}\", '')" for c in source.columns) + ")"
     con.execute(
@@ -46,3 +53,24 @@ def load_csv_file(con: duckdb.DuckDBPyConnection, source: CsvSource, file: Landi
         params,
     ).fetchone()[0]
     return FileOutcome(rows=loaded + rejected, loaded=loaded, duplicates=0, rejected=rejected)
+
+
+def load_csv_file(con: duckdb.DuckDBPyConnection, source: CsvSource, file: LandingFile, load_id: int) -> FileOutcome:
+    """Store the file's typed rows and its rejected rows; UnreadableFileError when the file cannot be read.
+
+    Columns the source does not know are not stored; the outcome names them, so they are never lost unseen.
+    """
+    if file.bytes == 0:
+        return FileOutcome(rows=0, loaded=0, duplicates=0, rejected=0)  # no header, no rows: nothing to refuse
+    if file.format.endswith(".gz"):
+        ensure_whole_gzip(file)
+    with tempfile.TemporaryDirectory(prefix="funnelhouse-") as workdir:
+        alias = readable_alias(file, Path(workdir), "landed")
+        try:
+            extra = _read_rows(con, source, alias)
+            outcome = _store_rows(con, source, file, load_id)
+        except FILE_ERRORS as error:
+            raise unreadable(file, error, alias) from error
+    if not extra:
+        return outcome
+    return replace(outcome, warnings=(f"{file.path}: column(s) {', '.join(extra)} not in {source.table}, not loaded",))

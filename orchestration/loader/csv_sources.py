@@ -15,11 +15,14 @@ class Column:
 
 @dataclass(frozen=True)
 class CsvSource:
-    """One landing folder whose CSV files append to one raw table."""
+    """CSV files of one landing folder that append to one raw table.
+
+    prefix: the start of the file names (any case) that feed this table, when the folder feeds several.
+    """
 
     table: str
     folder: str
-    pattern: str
+    prefix: str
     columns: tuple[Column, ...]
 
 
@@ -33,7 +36,7 @@ CSV_SOURCES: dict[str, CsvSource] = {
         CsvSource(
             "products",
             "catalog",
-            "products*.csv",
+            "products",
             (
                 Column("product_id"),
                 Column("name"),
@@ -47,7 +50,7 @@ CSV_SOURCES: dict[str, CsvSource] = {
         CsvSource(
             "videos",
             "catalog",
-            "videos*.csv",
+            "videos",
             (
                 Column("video_id"),
                 Column("title"),
@@ -62,7 +65,7 @@ CSV_SOURCES: dict[str, CsvSource] = {
         CsvSource(
             "hotspots",
             "catalog",
-            "hotspots*.csv",
+            "hotspots",
             (
                 Column("video_id"),
                 Column("hotspot_id"),
@@ -75,13 +78,13 @@ CSV_SOURCES: dict[str, CsvSource] = {
         CsvSource(
             "inventory",
             "inventory",
-            "*.csv",
+            "",
             (Column("snapshot_date", "date"), Column("product_id"), _count("units_on_hand")),
         ),
         CsvSource(
             "ad_spend",
             "ad_spend",
-            "*.csv",
+            "",
             (
                 Column("date", "date"),
                 Column("platform"),
@@ -95,7 +98,7 @@ CSV_SOURCES: dict[str, CsvSource] = {
         CsvSource(
             "social",
             "social",
-            "*.csv",
+            "",
             (
                 Column("date", "date"),
                 Column("platform"),
@@ -116,7 +119,7 @@ CSV_SOURCES: dict[str, CsvSource] = {
         CsvSource(
             "fx_rates",
             "fx_rates",
-            "*.csv",
+            "",
             (Column("date", "date"), Column("currency"), Column("rate_to_reporting", "double", non_negative=True)),
         ),
     )

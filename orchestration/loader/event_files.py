@@ -1,4 +1,8 @@
-"""Loading tracking-event files (JSONL, gzipped JSONL or Parquet) into raw.events, a batch at a time."""
+"""Loading tracking-event files (JSONL, gzipped JSONL or Parquet) into raw.events, a batch at a time.
+
+A file that cannot be read, or a Parquet file whose columns cannot hold the contract's fields, raises
+UnreadableFileError naming it; the caller quarantines it and judges the rest of the batch without it.
+"""
 
 import gzip
 import tempfile
@@ -7,16 +11,21 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.loader.event_contract import TOP_LEVEL_OBJECTS
+from orchestration.loader.event_contract import TOP_LEVEL_OBJECTS, TOP_LEVEL_STRINGS_REQUIRED
 from orchestration.loader.event_validation import validation_query
-from orchestration.loader.ledger import FileOutcome, LandingFile
+from orchestration.loader.exact_reads import FILE_ERRORS, ensure_whole_gzip, readable_alias, unreadable
+from orchestration.loader.ledger import FileOutcome, LandingFile, UnreadableFileError
 from orchestration.loader.pii import mask_free_text
 from orchestration.warehouse import path_literal
 
-EVENT_FILE_PATTERNS = ("**/*.jsonl", "**/*.jsonl.gz", "**/*.parquet")
 # A byte that cannot occur unescaped in valid JSON: reading lines as one CSV column split on it keeps
 # every line whole. Lines that do contain it are invalid JSON and are caught by the sanitising pass.
 _NO_SPLIT = "\x1e"
+# Parquet column types that can hold the contract's fields; any other type fails every row the same way,
+# so the file is refused as a whole instead of rejecting each of its rows.
+_PARQUET_STRING_TYPES = ("VARCHAR",)
+_PARQUET_TIMESTAMP_TYPES = ("VARCHAR", "TIMESTAMP WITH TIME ZONE")
+_PARQUET_OBJECT_PREFIXES = ("STRUCT", "MAP", "JSON", "VARCHAR")
 # Lines past this are beyond DuckDB's CSV reader; the sanitising pass rejects them as oversized.
 _LONGEST_READABLE_LINE = 8 * 1024 * 1024
 _KEPT_OVERSIZED_PREFIX = 4096
@@ -30,12 +39,31 @@ def _lines_from_text_file(path: Path) -> str:
     )
 
 
+def _parquet_layout_errors(columns: dict[str, str]) -> list[str]:
+    """Why a Parquet file's columns cannot carry contract events; a row-level fault is the validator's."""
+    errors = [f"lacks column {name}" for name in TOP_LEVEL_STRINGS_REQUIRED if name not in columns]
+    for name, column_type in columns.items():
+        if name == "occurred_at" or name == "sent_at":
+            allowed = column_type in _PARQUET_TIMESTAMP_TYPES
+        elif name in TOP_LEVEL_STRINGS_REQUIRED:
+            allowed = column_type in _PARQUET_STRING_TYPES
+        elif name in TOP_LEVEL_OBJECTS:
+            allowed = column_type.startswith(_PARQUET_OBJECT_PREFIXES)
+        else:
+            continue  # unknown fields are kept but ignored, whatever their type
+        if not allowed:
+            errors.append(f"column {name} is {column_type}")
+    return errors
+
+
 def _lines_from_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> str:
     """Each Parquet row becomes the JSON object it stands for, so it meets the same rules as a JSONL line."""
     scan = f"read_parquet({path_literal(path)}, file_row_number = true)"
-    columns = con.execute(f"describe select * from {scan}").fetchall()
+    columns = {name: column_type for name, column_type, *_ in con.execute(f"describe select * from {scan}").fetchall()}
+    if errors := _parquet_layout_errors({k: v for k, v in columns.items() if k != "file_row_number"}):
+        raise UnreadableFileError("Parquet file cannot hold tracking events: " + "; ".join(errors))
     members = []
-    for name, column_type, *_ in columns:
+    for name, column_type in columns.items():
         if name == "file_row_number":
             continue
         value = f'"{name}"'
@@ -54,7 +82,7 @@ def _sanitised_copy(path: Path, copy: Path) -> tuple[Path, list[tuple[int, str, 
     Only runs when the fast path failed, so corrupt files are loaded line by line and good files never are.
     """
     rejected: list[tuple[int, str, str]] = []
-    opener = gzip.open if path.name.endswith(".gz") else open
+    opener = gzip.open if path.name.endswith(".gz") else open  # path is our alias: its suffix is lower case
     with opener(path, "rb") as source, copy.open("wb") as target:
         for line_number, line in enumerate(source, start=1):
             body = line.rstrip(b"\r\n")
@@ -76,18 +104,31 @@ def _sanitised_copy(path: Path, copy: Path) -> tuple[Path, list[tuple[int, str, 
     return copy, rejected
 
 
-def _read_lines(con: duckdb.DuckDBPyConnection, file_index: int, file: LandingFile, workdir: Path) -> list[tuple]:
-    """Append the file's lines to event_lines; the lines it had to reject before SQL could read them."""
-    if file.path.endswith(".parquet"):
-        con.execute(f"insert into event_lines select {file_index}, * from ({_lines_from_parquet(con, file.absolute)})")
+def _append_lines(con: duckdb.DuckDBPyConnection, file_index: int, path: Path, workdir: Path) -> list[tuple]:
+    """Append the lines of the file at path (our alias) to event_lines; the lines rejected before SQL."""
+    if path.name.endswith(".parquet"):
+        con.execute(f"insert into event_lines select {file_index}, * from ({_lines_from_parquet(con, path)})")
         return []
     try:
-        con.execute(f"insert into event_lines select {file_index}, * from ({_lines_from_text_file(file.absolute)})")
+        con.execute(f"insert into event_lines select {file_index}, * from ({_lines_from_text_file(path)})")
         return []
     except duckdb.InvalidInputException:
-        copy, prerejected = _sanitised_copy(file.absolute, workdir / f"{file_index}.jsonl")
+        copy, prerejected = _sanitised_copy(path, workdir / f"sanitised-{file_index}.jsonl")
         con.execute(f"insert into event_lines select {file_index}, * from ({_lines_from_text_file(copy)})")
         return [(file_index, *line) for line in prerejected]
+
+
+def _read_lines(con: duckdb.DuckDBPyConnection, file_index: int, file: LandingFile, workdir: Path) -> list[tuple]:
+    """The file's lines, read by its exact name and whole; UnreadableFileError when it cannot be."""
+    if file.bytes == 0:
+        return []  # an empty file holds no events; no reader needs to see it (an empty Parquet file has no footer)
+    if file.format.endswith(".gz"):
+        ensure_whole_gzip(file)
+    alias = readable_alias(file, workdir, f"landed-{file_index}")
+    try:
+        return _append_lines(con, file_index, alias, workdir)
+    except FILE_ERRORS as error:
+        raise unreadable(file, error, alias) from error
 
 
 def _judge_prerejected(con: duckdb.DuckDBPyConnection, prerejected: list[tuple]) -> None:
@@ -133,7 +174,8 @@ def judge_event_files(con: duckdb.DuckDBPyConnection, files: list[LandingFile], 
     """Judge every line of a batch of files in one parallel query: temp tables judged_lines, first_deliveries.
 
     Only temp tables are written, so this runs outside any transaction: a file DuckDB cannot read as text
-    fails here and is re-read line by line without an aborted transaction in the way.
+    fails here and is re-read line by line without an aborted transaction in the way, and a file that
+    cannot be read at all raises UnreadableFileError with nothing to roll back.
     """
     con.execute("create or replace temp table event_lines (file_index integer, line_number bigint, raw varchar)")
     with tempfile.TemporaryDirectory() as workdir:

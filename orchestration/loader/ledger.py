@@ -1,10 +1,13 @@
-"""The load ledger: which landing file was loaded, with which content, and what became of its rows."""
+"""The load ledger: which landing file was loaded, with which content, and what became of its rows; and
+the quarantine: which file content could not be read at all, and why."""
 
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+
+from orchestration.loader.pii import mask_free_text
 
 RAW_SCHEMA_DDL = (
     "create schema if not exists raw",
@@ -54,6 +57,16 @@ RAW_SCHEMA_DDL = (
         raw_text varchar,
         rejected_at timestamptz not null
     )""",
+    # One row per quarantined content of a path: a file is retried only when its content changes.
+    """create table if not exists raw.rejected_files (
+        source varchar not null,
+        path varchar not null,
+        sha256 varchar not null,
+        bytes bigint not null,
+        error varchar not null,
+        rejected_at timestamptz not null,
+        primary key (path, sha256)
+    )""",
 )
 
 
@@ -68,11 +81,16 @@ class ChangedFileError(Exception):
         self.path = path
 
 
+class UnreadableFileError(Exception):
+    """A landed file that cannot be read as a whole, or whose layout is not its source's: it is quarantined."""
+
+
 @dataclass(frozen=True)
 class LandingFile:
-    source: str
+    source: str  # the raw table it feeds
     path: str  # relative to the landing zone, posix: the ledger key
     absolute: Path
+    format: str  # as landing_zone names it: jsonl, jsonl.gz, parquet, csv, csv.gz
     sha256: str
     bytes: int
 
@@ -83,6 +101,7 @@ class FileOutcome:
     loaded: int
     duplicates: int
     rejected: int
+    warnings: tuple[str, ...] = ()  # what the report should say about the file, e.g. columns not loaded
 
 
 def file_sha256(path: Path) -> str:
@@ -93,11 +112,12 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def landing_file(landing: Path, source: str, absolute: Path) -> LandingFile:
+def landing_file(source: str, path: str, absolute: Path, fmt: str) -> LandingFile:
     return LandingFile(
         source=source,
-        path=absolute.relative_to(landing).as_posix(),
+        path=path,
         absolute=absolute,
+        format=fmt,
         sha256=file_sha256(absolute),
         bytes=absolute.stat().st_size,
     )
@@ -110,6 +130,18 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 def loaded_hashes(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return dict(con.execute("select path, sha256 from raw.load_ledger").fetchall())
+
+
+def quarantined_contents(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
+    return set(con.execute("select path, sha256 from raw.rejected_files").fetchall())
+
+
+def quarantine(con: duckdb.DuckDBPyConnection, file: LandingFile, error: str) -> None:
+    """Record the file's content as unreadable. The error text is masked: DuckDB quotes the offending line."""
+    con.execute(
+        f"insert into raw.rejected_files select ?, ?, ?, ?, {mask_free_text('error')}, now() from (select ? as error)",
+        [file.source, file.path, file.sha256, file.bytes, error],
+    )
 
 
 def next_load_id(con: duckdb.DuckDBPyConnection) -> int:

@@ -1,4 +1,9 @@
-"""Landing zone -> raw: every landing file not loaded yet, each in one transaction with its ledger row."""
+"""Landing zone -> raw: every landing file not loaded yet, each in one transaction with its ledger row.
+
+A file is the unit of failure: a file that cannot be read is quarantined alone (raw.rejected_files) and
+retried only when its content changes; every other file loads. Problems are reported, not raised: each
+TableLoad names its failed, quarantined, waiting, in-progress and ignored files.
+"""
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -10,51 +15,47 @@ import duckdb
 
 from orchestration import warehouse
 from orchestration.loader import pii
-from orchestration.loader.csv_files import CsvLayoutError, load_csv_file
+from orchestration.loader.csv_files import load_csv_file
 from orchestration.loader.csv_sources import CSV_SOURCES, table_ddl
-from orchestration.loader.event_files import EVENT_FILE_PATTERNS, judge_event_files, store_judged_events
+from orchestration.loader.event_files import judge_event_files, store_judged_events
+from orchestration.loader.exact_reads import unreadable
+from orchestration.loader.landing_zone import (
+    EVENTS,
+    IGNORED,
+    IN_PROGRESS,
+    LANDING_SOURCES,
+    READY,
+    WAITING,
+    LandingListing,
+    list_landing_zone,
+)
 from orchestration.loader.ledger import (
     ChangedFileError,
     FileOutcome,
     LandingFile,
+    UnreadableFileError,
     ensure_raw_schema,
     landing_file,
     loaded_hashes,
     next_load_id,
+    quarantine,
+    quarantined_contents,
     record_load,
 )
-
-EVENTS = "events"
-# Landing sources as the Dagster load assets see them: the catalog folder feeds three raw tables.
-LANDING_SOURCES: dict[str, tuple[str, ...]] = {
-    EVENTS: (EVENTS,),
-    "catalog": ("products", "videos", "hotspots"),
-    "inventory": ("inventory",),
-    "ad_spend": ("ad_spend",),
-    "social": ("social",),
-    "fx_rates": ("fx_rates",),
-}
 
 # Event files are judged in batches of about this much text (compressed files count at an assumed ratio):
 # one parallel query per batch instead of one mostly serial query per file.
 BATCH_BYTES = 256 * 1024 * 1024
 COMPRESSION_RATIO = 5
+COMPRESSED_FORMATS = ("jsonl.gz", "parquet")
 LOAD_CHECKPOINT_THRESHOLD = "1GB"
 
 Progress = Callable[[str], None]
 
 
-class LoadFailed(Exception):
-    """Some files could not be loaded; every other file was."""
-
-    def __init__(self, errors: list[str]):
-        super().__init__("\n".join(errors))
-        self.errors = errors
-
-
 @dataclass
 class TableLoad:
-    """What one run of the loader did to one raw table."""
+    """What one run of the loader did to one raw table, and every file of its source it did not load."""
 
     table: str
     files_loaded: int = 0
@@ -64,7 +65,13 @@ class TableLoad:
     duplicates: int = 0
     rejected: int = 0
     rejected_by_reason: dict[str, int] = field(default_factory=dict)
-    errors: list[str] = field(default_factory=list)
+    quarantined: list[str] = field(default_factory=list)  # "path: error", quarantined by this run
+    still_quarantined: list[str] = field(default_factory=list)  # paths whose same content was quarantined before
+    errors: list[str] = field(default_factory=list)  # "path: error": changed after load, or failed to store
+    waiting: list[str] = field(default_factory=list)  # paths modified within the settle time
+    in_progress: list[str] = field(default_factory=list)  # paths under a temporary name
+    ignored: list[str] = field(default_factory=list)  # paths no source takes
+    warnings: list[str] = field(default_factory=list)  # empty zone, no events/ folder, CSV columns not loaded
     load_ids: list[int] = field(default_factory=list)
 
     def add(self, load_id: int, outcome: FileOutcome) -> None:
@@ -74,22 +81,27 @@ class TableLoad:
         self.loaded += outcome.loaded
         self.duplicates += outcome.duplicates
         self.rejected += outcome.rejected
+        self.warnings += outcome.warnings
 
     @property
     def rejected_share(self) -> float:
         return self.rejected / self.rows if self.rows else 0.0
 
+    @property
+    def failed_files(self) -> list[str]:
+        """Files this run could not load and that need someone: quarantined now, or in error."""
+        return self.quarantined + self.errors
 
-def _files_of(landing: Path, table: str) -> list[Path]:
-    if table == EVENTS:
-        folder, patterns = landing / EVENTS, EVENT_FILE_PATTERNS
-    else:
-        source = CSV_SOURCES[table]
-        folder, patterns = landing / source.folder, (f"**/{source.pattern}",)
-    if not folder.is_dir():
-        return []
-    found = {path for pattern in patterns for path in folder.glob(pattern) if path.is_file()}
-    return sorted(found, key=lambda p: p.relative_to(landing).as_posix())
+
+def _note_listing(report: TableLoad, listing: LandingListing) -> None:
+    """The table's files the run does not take; the events report also carries the zone's own findings."""
+    tables = (report.table, None) if report.table == EVENTS else (report.table,)
+    for table in tables:
+        report.waiting += [f.relative for f in listing.of(table, WAITING)]
+        report.in_progress += [f.relative for f in listing.of(table, IN_PROGRESS)]
+        report.ignored += [f.relative for f in listing.of(table, IGNORED)]
+    if report.table == EVENTS:
+        report.warnings += listing.warnings
 
 
 def _commit_file(
@@ -114,7 +126,7 @@ def _event_batches(files: list[LandingFile]) -> Iterator[list[LandingFile]]:
     weight = 0
     for file in files:
         batch.append(file)
-        weight += file.bytes * (1 if file.path.endswith(".jsonl") else COMPRESSION_RATIO)
+        weight += file.bytes * (COMPRESSION_RATIO if file.format in COMPRESSED_FORMATS else 1)
         if weight >= BATCH_BYTES:
             yield batch
             batch, weight = [], 0
@@ -133,17 +145,25 @@ def _rejections_by_reason(con: duckdb.DuckDBPyConnection, table: str, load_ids: 
     return dict(rows)
 
 
-def _pending_files(landing: Path, table: str, report: TableLoad, already: dict[str, str]) -> list[LandingFile]:
-    """Files not loaded yet; a loaded file whose content changed is an error, not a reload."""
+def _pending_files(
+    listing: LandingListing, report: TableLoad, already: dict[str, str], quarantined: set[tuple[str, str]]
+) -> list[LandingFile]:
+    """Ready files not loaded yet; a loaded file whose content changed is an error, not a reload.
+
+    A quarantined file is not read again until its content changes: same path and hash is skipped.
+    """
     pending = []
-    for path in _files_of(landing, table):
-        file = landing_file(landing, table, path)
-        if file.path not in already:
-            pending.append(file)
-        elif already[file.path] != file.sha256:
-            report.errors.append(str(ChangedFileError(file.path, already[file.path], file.sha256)))
+    for listed in listing.of(report.table, READY):
+        file = landing_file(report.table, listed.relative, listed.absolute, listed.format)
+        if file.path in already:
+            if already[file.path] != file.sha256:
+                report.errors.append(str(ChangedFileError(file.path, already[file.path], file.sha256)))
+            else:
+                report.files_already_loaded += 1
+        elif (file.path, file.sha256) in quarantined:
+            report.still_quarantined.append(file.path)
         else:
-            report.files_already_loaded += 1
+            pending.append(file)
     return pending
 
 
@@ -155,19 +175,55 @@ def _stored(report: TableLoad, file: LandingFile, load_id: int, outcome: FileOut
     )
 
 
+def _quarantined(
+    con: duckdb.DuckDBPyConnection, report: TableLoad, file: LandingFile, error: Exception, progress: Progress
+) -> None:
+    text = str(unreadable(file, error))
+    quarantine(con, file, text)
+    report.quarantined.append(f"{file.path}: {text}")
+    progress(f"{report.table:<10} quarantined {file.path}: {text}")
+
+
+def _failed(report: TableLoad, file: LandingFile, error: Exception, progress: Progress) -> None:
+    """A file that could not be stored for a reason other than its content: it is tried again next run."""
+    report.errors.append(f"{file.path}: {unreadable(file, error)}")
+    progress(f"{report.table:<10} failed {file.path}: {unreadable(file, error)}")
+
+
+def _load_event_batch(
+    con: duckdb.DuckDBPyConnection,
+    batch: list[LandingFile],
+    report: TableLoad,
+    load_time: datetime,
+    salt: str,
+    progress: Progress,
+) -> None:
+    try:
+        judge_event_files(con, batch, load_time, salt)
+    except (UnreadableFileError, duckdb.Error) as error:
+        if len(batch) == 1:
+            _quarantined(con, report, batch[0], error, progress)
+            return
+        # A bad file fails its whole batch: judge each file alone to find it; the others load as usual,
+        # in path order, so the first delivery of an event id still wins.
+        for file in batch:
+            _load_event_batch(con, [file], report, load_time, salt, progress)
+        return
+    for index, file in enumerate(batch):
+        try:
+            load_id, outcome = _commit_file(con, file, partial(store_judged_events, con, index, file))
+        except duckdb.Error as error:
+            _failed(report, file, error, progress)
+            continue
+        _stored(report, file, load_id, outcome, progress)
+
+
 def _load_event_files(
     con: duckdb.DuckDBPyConnection, files: list[LandingFile], report: TableLoad, salt: str, progress: Progress
 ) -> None:
     load_time = datetime.now(UTC)
     for batch in _event_batches(files):
-        try:
-            judge_event_files(con, batch, load_time, salt)
-        except duckdb.Error as error:
-            report.errors += [f"{file.path}: {error}" for file in batch]
-            continue
-        for index, file in enumerate(batch):
-            load_id, outcome = _commit_file(con, file, partial(store_judged_events, con, index, file))
-            _stored(report, file, load_id, outcome, progress)
+        _load_event_batch(con, batch, report, load_time, salt, progress)
 
 
 def _load_csv_files(
@@ -177,17 +233,21 @@ def _load_csv_files(
     for file in files:
         try:
             load_id, outcome = _commit_file(con, file, partial(load_csv_file, con, source, file))
-        except (CsvLayoutError, duckdb.Error) as error:
-            report.errors.append(f"{file.path}: {error}")
+        except UnreadableFileError as error:
+            _quarantined(con, report, file, error, progress)
+            continue
+        except duckdb.Error as error:
+            _failed(report, file, error, progress)
             continue
         _stored(report, file, load_id, outcome, progress)
 
 
 def load_table(
-    con: duckdb.DuckDBPyConnection, landing: Path, table: str, *, salt: str, progress: Progress
+    con: duckdb.DuckDBPyConnection, listing: LandingListing, table: str, *, salt: str, progress: Progress
 ) -> TableLoad:
     report = TableLoad(table)
-    pending = _pending_files(landing, table, report, loaded_hashes(con))
+    _note_listing(report, listing)
+    pending = _pending_files(listing, report, loaded_hashes(con), quarantined_contents(con))
     if table == EVENTS:
         _load_event_files(con, pending, report, salt, progress)
     else:
@@ -203,9 +263,14 @@ def load_landing_sources(
     *,
     salt: str | None = None,
     progress: Progress = lambda _line: None,
+    settle_seconds: float = 0,
 ) -> list[TableLoad]:
-    """Load every new file of the given landing sources; raise LoadFailed after the rest loaded if any failed."""
+    """Load every new, complete file of the given landing sources; report, per raw table, what was not loaded.
+
+    A file modified within the last settle_seconds is left for a later run: it may still be uploading.
+    """
     salt = salt if salt is not None else pii.salt_from_env()
+    listing = list_landing_zone(landing, settle_seconds=settle_seconds)
     con = warehouse.connect(db_path)
     # Each file commits on its own; checkpointing after every one would rewrite the table in small steps.
     # The WAL keeps every commit durable in between, and DuckDB checkpoints when the connection closes.
@@ -216,13 +281,13 @@ def load_landing_sources(
             con.execute(table_ddl(csv_source))
         pii.register_functions(con)
         reports = [
-            load_table(con, landing, table, salt=salt, progress=progress)
+            load_table(con, listing, table, salt=salt, progress=progress)
             for source in sources
             for table in LANDING_SOURCES[source]
         ]
     finally:
         con.close()
-    errors = [error for report in reports for error in report.errors]
-    if errors:
-        raise LoadFailed(errors)
+    for report in reports:
+        for warning in report.warnings:
+            progress(f"{report.table:<10} warning: {warning}")
     return reports

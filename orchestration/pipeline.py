@@ -63,7 +63,7 @@ def _failed_checks(result: dg.ExecuteInProcessResult, severity: dg.AssetCheckSev
 def _landing_lists(result: dg.ExecuteInProcessResult) -> dict[str, list[str]]:
     lists: dict[str, list[str]] = {name: [] for name in LANDING_LISTS}
     for event in result.get_asset_materialization_events():
-        materialization = event.asset_materialization
+        materialization = event.materialization
         if materialization.asset_key.path[0] != "raw":
             continue
         for name in LANDING_LISTS:

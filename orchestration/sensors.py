@@ -6,24 +6,21 @@ from pathlib import Path
 import dagster as dg
 
 from orchestration.jobs import funnelhouse_job
-from orchestration.loader.load import LANDING_SOURCES
+from orchestration.loader.landing_zone import READY, list_landing_zone
 from orchestration.resources import WarehouseResource
 from orchestration.schedules import scheduled_run_request
 
 
-def landing_fingerprint(landing: Path) -> tuple[str, int]:
-    """A digest of every landing file's path, size and mtime, and the file count."""
+def landing_fingerprint(landing: Path, settle_seconds: int) -> tuple[str, int]:
+    """A digest of the path, size and mtime of every file a run would take now, and their count.
+
+    Files still under a temporary name or settling are left out: the sensor fires once they are ready.
+    """
+    ready = [file for file in list_landing_zone(landing, settle_seconds=settle_seconds).files if file.state == READY]
     digest = hashlib.sha256()
-    count = 0
-    for folder in LANDING_SOURCES:  # each landing source is a folder of the landing zone
-        root = landing / folder
-        if not root.is_dir():
-            continue
-        for path in sorted(p for p in root.rglob("*") if p.is_file()):
-            stat = path.stat()
-            digest.update(f"{path.relative_to(landing)}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
-            count += 1
-    return digest.hexdigest(), count
+    for file in ready:
+        digest.update(f"{file.relative}|{file.bytes}|{file.mtime_ns}\n".encode())
+    return digest.hexdigest(), len(ready)
 
 
 @dg.sensor(
@@ -33,9 +30,9 @@ def landing_fingerprint(landing: Path) -> tuple[str, int]:
     description="Requests a run when files appear or change in the landing zone, unless a run is in progress.",
 )
 def new_landing_files_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource):
-    fingerprint, count = landing_fingerprint(warehouse.landing)
-    if fingerprint == context.cursor:
-        return dg.SkipReason(f"no new files among the {count} in {warehouse.landing}")
+    fingerprint, count = landing_fingerprint(warehouse.landing, warehouse.scheduled_settle_seconds)
+    if count == 0 or fingerprint == context.cursor:
+        return dg.SkipReason(f"no new files among the {count} ready in {warehouse.landing}")
     request = scheduled_run_request(
         context,
         warehouse,

@@ -210,7 +210,7 @@ def format_summary(summary: RunSummary) -> str:
         f"  bot events flagged             {summary.bot_events:>12,}  from {summary.bot_devices:,} devices",
         f"  file                           {summary.db_path}",
         f"  settings (dbt vars)            {_settings(summary.settings)}",
-        "  rejects: select * from raw.rejected_events / raw.rejected_rows",
+        "  rejects: select * from raw.rejected_events / raw.rejected_rows / raw.rejected_files",
         *_week_against_week(summary.last_week, summary.week_before),
     ]
     return "\n".join(lines)

@@ -3,18 +3,25 @@
 from pathlib import Path
 
 import dagster as dg
+from dagster._core.test_utils import create_run_for_test
 
-from orchestration.assets.landing import REJECTED_SHARE_CHECK
+from orchestration.assets.landing import EVERY_FILE_LOADED_CHECK, REJECTED_SHARE_CHECK
 from orchestration.definitions import build_definitions
 from orchestration.jobs import FUNNELHOUSE_JOB
 from orchestration.loader.load import LANDING_SOURCES
 from orchestration.sensors import new_landing_files_sensor
-from orchestration.settings import Settings
+from orchestration.settings import SCHEDULED_SETTLE_SECONDS, Settings
 from tests.conftest import event, write_lines
 
 
-def _definitions(tmp_path: Path) -> dg.Definitions:
-    return build_definitions(Settings(landing_dir=tmp_path / "landing", db_path=tmp_path / "w.duckdb"))
+def _definitions(tmp_path: Path, settle_seconds: int = 0) -> dg.Definitions:
+    return build_definitions(
+        Settings(landing_dir=tmp_path / "landing", db_path=tmp_path / "w.duckdb", settle_seconds=settle_seconds)
+    )
+
+
+def _job_in_progress(instance: dg.DagsterInstance) -> None:
+    create_run_for_test(instance, job_name=FUNNELHOUSE_JOB, status=dg.DagsterRunStatus.STARTED)
 
 
 def test_definitions_hold_one_job_an_hourly_schedule_and_a_landing_sensor(tmp_path):
@@ -44,6 +51,7 @@ def test_checks_cover_rejected_share_of_every_load_and_the_dbt_tests(tmp_path):
     for tables in LANDING_SOURCES.values():
         for table in tables:
             assert (f"raw/{table}", REJECTED_SHARE_CHECK) in names
+            assert (f"raw/{table}", EVERY_FILE_LOADED_CHECK) in names
     assert ("staging/stg_events", "unique_stg_events_event_id") in names
 
 
@@ -52,7 +60,7 @@ def test_sensor_requests_a_run_only_when_landing_files_change(tmp_path):
     write_lines(landing, "events/a.jsonl", [event("e1")])
     resources = {"warehouse": _definitions(tmp_path).resources["warehouse"]}
 
-    with dg.build_sensor_context(resources=resources) as context:
+    with dg.build_sensor_context(resources=resources, instance=dg.DagsterInstance.ephemeral()) as context:
         first = new_landing_files_sensor(context)
         again = new_landing_files_sensor(context)
         write_lines(landing, "events/b.jsonl", [event("e2")])
@@ -62,3 +70,44 @@ def test_sensor_requests_a_run_only_when_landing_files_change(tmp_path):
     assert isinstance(again, dg.SkipReason)
     assert isinstance(after_new_file, dg.RunRequest)
     assert after_new_file.run_key != first.run_key
+
+
+def test_sensor_waits_for_files_to_settle_and_skips_while_a_run_is_in_progress(tmp_path):
+    write_lines(tmp_path / "landing", "events/a.jsonl", [event("e1")])
+    settling = {"warehouse": _definitions(tmp_path, settle_seconds=3600).resources["warehouse"]}
+    settled = {"warehouse": _definitions(tmp_path).resources["warehouse"]}
+    instance = dg.DagsterInstance.ephemeral()
+
+    with dg.build_sensor_context(resources=settling, instance=instance) as context:
+        while_settling = new_landing_files_sensor(context)
+    _job_in_progress(instance)
+    with dg.build_sensor_context(resources=settled, instance=instance) as context:
+        while_running = new_landing_files_sensor(context)
+
+    assert isinstance(while_settling, dg.SkipReason)
+    assert isinstance(while_running, dg.SkipReason)
+    assert "in progress" in while_running.skip_message
+
+
+def test_schedule_skips_while_a_run_is_in_progress_and_asks_scheduled_runs_to_let_files_settle(tmp_path):
+    defs = _definitions(tmp_path, settle_seconds=90)
+    schedule = defs.resolve_schedule_def("hourly_funnelhouse")
+    resources = {"warehouse": defs.resources["warehouse"]}
+    with dg.instance_for_test() as instance:
+        with dg.build_schedule_context(instance=instance, resources=resources) as context:
+            idle = schedule.evaluate_tick(context).run_requests
+        _job_in_progress(instance)
+        with dg.build_schedule_context(instance=instance, resources=resources) as context:
+            busy = schedule.evaluate_tick(context)
+
+    assert len(idle) == 1
+    assert idle[0].run_config["ops"]["load_events"]["config"]["settle_seconds"] == 90
+    assert not busy.run_requests and "in progress" in busy.skip_message
+
+
+def test_settings_let_scheduled_runs_wait_for_files_and_manual_runs_take_them_at_once(tmp_path):
+    settings = Settings(landing_dir=tmp_path, db_path=tmp_path / "w.duckdb")
+
+    assert settings.settle_for(scheduled=True) == SCHEDULED_SETTLE_SECONDS > 0
+    assert settings.settle_for(scheduled=False) == 0
+    assert settings.serving_db == tmp_path / "serving.duckdb"

@@ -19,6 +19,7 @@ from orchestration.cli import main
 from orchestration.generator import generate_landing_zone
 from orchestration.pipeline import PipelineOutcome, run_pipeline
 from orchestration.settings import Settings
+from orchestration.summary import RunSummary, format_summary
 from orchestration.writer_lock import lock_path
 
 READER = Path(__file__).parent / "serving_reader.py"
@@ -233,3 +234,17 @@ def test_a_failed_run_names_the_underlying_cause_not_nothing_new(tmp_path, landi
     assert "Could not set lock" in failures
     assert f"PID {bi_tool.pid}" in failures
     assert "events/: nothing loaded" in failures
+
+
+def test_the_summary_never_says_nothing_new_while_files_were_left_unloaded(tmp_path):
+    def headline(files_loaded: int, landing: dict[str, list[str]]) -> str:
+        summary = RunSummary(tmp_path, files_loaded, 0, 0, {}, 0, {}, 0, 0, 0, 0, 0, 0, None, None, landing=landing)
+        return format_summary(summary)
+
+    left = headline(0, {"failed_files": ["events/a.parquet: truncated"], "waiting": ["events/b.jsonl"]})
+    done = headline(0, {"ignored": ["truth.json"]})
+
+    assert "Nothing new" not in left
+    assert "2 file(s) left unloaded" in left
+    assert "events/a.parquet: truncated" in left and "events/b.jsonl" in left
+    assert "Nothing new to load" in done and "truth.json" in done

@@ -161,6 +161,8 @@ def _headline(summary: RunSummary) -> str:
         return f"Loaded {summary.files_loaded:,} new landing file(s)."
     if left:
         return f"No new landing file loaded; {left:,} file(s) left unloaded (below)."
+    if summary.landing.get("warnings"):
+        return "Nothing loaded: the landing zone needs a look (warnings below)."
     return "Nothing new to load: every landing file is already in the warehouse."
 
 

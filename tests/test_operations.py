@@ -243,8 +243,10 @@ def test_the_summary_never_says_nothing_new_while_files_were_left_unloaded(tmp_p
 
     left = headline(0, {"failed_files": ["events/a.parquet: truncated"], "waiting": ["events/b.jsonl"]})
     done = headline(0, {"ignored": ["truth.json"]})
+    misplaced = headline(0, {"warnings": ["landing zone /x/events has no events/ folder"]})
 
     assert "Nothing new" not in left
     assert "2 file(s) left unloaded" in left
     assert "events/a.parquet: truncated" in left and "events/b.jsonl" in left
     assert "Nothing new to load" in done and "truth.json" in done
+    assert "Nothing new" not in misplaced and "/x/events has no events/ folder" in misplaced

@@ -1,12 +1,17 @@
 """The tracking-event contract, version 1 (CONTRACT section 4), as data the validator compiles to SQL."""
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
 from enum import Enum
 
 MAX_LINE_BYTES = 64 * 1024
 MAX_ID_CHARS = 128
 MAX_TEXT_CHARS = 512
 FUTURE_TOLERANCE_HOURS = 24
+# No event (occurred_at, sent_at) and no dated CSV row before this: older dates are tracker bugs (Go's zero
+# time, a Unix epoch of 0), and every day spine starts at the oldest date loaded.
+EARLIEST_TIMESTAMP = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 class Kind(Enum):
@@ -23,6 +28,31 @@ class Kind(Enum):
     ITEMS = "items"  # list of {product_id, price, quantity}
     SIGN_UP_METHOD = "sign_up_method"  # popup, form, checkout, social
     CONTACT = "contact"  # e-mail or phone: hashed at load
+
+
+@dataclass(frozen=True)
+class NumberType:
+    """The column a numeric kind is stored in (staging casts to exactly this) and, where a product or sum of
+    values must fit too, a tighter maximum of the absolute value."""
+
+    sql: str
+    maximum: Decimal | None = None
+
+
+# price x quantity (staging's line_revenue, decimal(18, 4) * integer) is computed in decimal(18, 4), which
+# holds less than 10^14: MAX_MONEY x MAX_QUANTITY stays below it. A 64 KiB purchase line holds at most about
+# 1,400 items, so an order's summed quantity (an integer) stays below 2^31 too.
+MAX_MONEY = Decimal("9999999999.9999")
+MAX_QUANTITY = Decimal(10_000)
+
+NUMBER_TYPES: dict[Kind, NumberType] = {
+    Kind.MONEY: NumberType("decimal(18, 4)", MAX_MONEY),
+    Kind.QUANTITY: NumberType("integer", MAX_QUANTITY),
+    Kind.STEP: NumberType("integer"),
+    Kind.COUNT: NumberType("integer"),
+    Kind.PERCENT: NumberType("integer"),
+    Kind.SECONDS: NumberType("double"),
+}
 
 
 @dataclass(frozen=True)

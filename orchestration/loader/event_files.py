@@ -7,7 +7,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.loader.event_contract import TOP_LEVEL_OBJECTS
+from orchestration.loader.event_contract import EARLIEST_TIMESTAMP, TOP_LEVEL_OBJECTS
 from orchestration.loader.event_validation import validation_query
 from orchestration.loader.ledger import FileOutcome, LandingFile
 from orchestration.loader.pii import mask_free_text
@@ -129,8 +129,17 @@ def _mark_first_deliveries(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def judge_event_files(con: duckdb.DuckDBPyConnection, files: list[LandingFile], load_time: datetime, salt: str) -> None:
+def judge_event_files(
+    con: duckdb.DuckDBPyConnection,
+    files: list[LandingFile],
+    load_time: datetime,
+    salt: str,
+    *,
+    earliest: datetime = EARLIEST_TIMESTAMP,
+) -> None:
     """Judge every line of a batch of files in one parallel query: temp tables judged_lines, first_deliveries.
+
+    Events that occurred (or were sent) before `earliest` are rejected as timestamp_out_of_range.
 
     Only temp tables are written, so this runs outside any transaction: a file DuckDB cannot read as text
     fails here and is re-read line by line without an aborted transaction in the way.
@@ -141,7 +150,8 @@ def judge_event_files(con: duckdb.DuckDBPyConnection, files: list[LandingFile], 
             line for index, file in enumerate(files) for line in _read_lines(con, index, file, Path(workdir))
         ]
     con.execute(
-        f"create or replace temp table judged_lines as {validation_query()}", {"load_time": load_time, "salt": salt}
+        f"create or replace temp table judged_lines as {validation_query()}",
+        {"load_time": load_time, "earliest": earliest, "salt": salt},
     )
     _judge_prerejected(con, prerejected)
     _mark_first_deliveries(con)

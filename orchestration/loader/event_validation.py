@@ -19,9 +19,11 @@ from orchestration.loader.event_contract import (
     MAX_ID_CHARS,
     MAX_LINE_BYTES,
     MAX_TEXT_CHARS,
+    NUMBER_TYPES,
     TOP_LEVEL_OBJECTS,
     TOP_LEVEL_STRINGS_REQUIRED,
     Kind,
+    NumberType,
     Prop,
     property_names,
 )
@@ -101,6 +103,22 @@ _ITEM_QUANTITY_BROKEN = _item_rule(
 _ITEM_ID_TOO_LONG = _item_rule(f"coalesce(length(i ->> '$.product_id') > {MAX_ID_CHARS}, false)")
 
 
+def _does_not_fit(text: str, number: NumberType) -> str:
+    """True when the number's text does not cast to its column type, is not finite, or exceeds its maximum."""
+    value = f"try_cast({text} as {number.sql})"
+    fits = f"isfinite({value})" if number.sql == "double" else f"{value} is not null"
+    if number.maximum is not None:
+        fits += f" and abs({value}) <= {number.maximum}"
+    return f"not coalesce({fits}, false)"
+
+
+_ITEM_OUT_OF_RANGE = _item_rule(
+    _does_not_fit("i ->> '$.price'", NUMBER_TYPES[Kind.MONEY])
+    + " or "
+    + _does_not_fit("i ->> '$.quantity'", NUMBER_TYPES[Kind.QUANTITY])
+)
+
+
 def _type_broken(prop: Prop) -> str:
     kind, text = _prop_type(prop.name), _prop_text(prop.name)
     match prop.kind:
@@ -135,6 +153,14 @@ def _quantity_broken(prop: Prop) -> str | None:
         return f"not ({_is_type(kind, _INTEGER)} and coalesce(try_cast({text} as hugeint) >= 1, false))"
     if prop.kind is Kind.ITEMS:
         return _ITEM_QUANTITY_BROKEN
+    return None
+
+
+def _out_of_range(prop: Prop) -> str | None:
+    if prop.kind in NUMBER_TYPES:
+        return _does_not_fit(_prop_text(prop.name), NUMBER_TYPES[prop.kind])
+    if prop.kind is Kind.ITEMS:
+        return _ITEM_OUT_OF_RANGE
     return None
 
 
@@ -204,9 +230,14 @@ def _timestamp_broken(name: str, *, required: bool) -> str:
     return broken if required else f"({_is_present(_field_type(name))} and {broken})"
 
 
+def _timestamp_too_early(name: str) -> str:
+    return f"coalesce(try_cast({_field_text(name)} as timestamptz) < $earliest, false)"
+
+
 @cache
 def validation_query() -> str:
-    """SQL over `event_lines(file_index, line_number, raw)`; parameters $load_time (timestamptz) and $salt."""
+    """SQL over `event_lines(file_index, line_number, raw)`; parameters $load_time and $earliest (timestamptz),
+    and $salt."""
     items_type = _prop_type("items")
     all_paths = "[" + ", ".join(f"'${path}'" for path in _all_paths()) + "]"
     return f"""
@@ -251,11 +282,14 @@ judged as (
             when event_name not in {_sql_list(EVENT_NAMES)} then 'unknown_event_name'
             when {_timestamp_broken("occurred_at", required=True)}
                 or {_timestamp_broken("sent_at", required=False)} then 'invalid_timestamp'
+            when {_timestamp_too_early("occurred_at")}
+                or {_timestamp_too_early("sent_at")} then 'timestamp_out_of_range'
             when occurred_at > $load_time + interval {FUTURE_TOLERANCE_HOURS} hour then 'future_timestamp'
             when {_per_event(_missing, present_only=False)} then 'missing_property'
             when {_per_event(_type_broken, present_only=True)} then 'invalid_property_type'
             when {_per_event(_negative, present_only=True)} then 'negative_amount'
             when {_per_event(_quantity_broken, present_only=True)} then 'invalid_quantity'
+            when {_per_event(_out_of_range, present_only=True)} then 'number_out_of_range'
             when {_per_event(_too_long, present_only=True)} then 'string_too_long'
         end as reason
     from typed

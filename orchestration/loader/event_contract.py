@@ -139,10 +139,27 @@ TOP_LEVEL_STRINGS_REQUIRED = ("event_id", "event_name", "anonymous_id", "occurre
 TOP_LEVEL_OBJECTS = ("page", "campaign", "context", "properties")
 
 
-def property_names() -> list[str]:
-    """Every property name the contract types, in a stable order."""
-    seen: dict[str, None] = {}
+def _kind_of_each_property() -> dict[str, Kind]:
+    kinds: dict[str, Kind] = {}
     for props in EVENT_PROPERTIES.values():
         for prop in props:
-            seen.setdefault(prop.name, None)
-    return list(seen)
+            if kinds.setdefault(prop.name, prop.kind) is not prop.kind:
+                raise ValueError(f"property {prop.name} has two kinds: {kinds[prop.name]} and {prop.kind}")
+    return kinds
+
+
+# Every property name the contract types, in a stable order; a name means the same kind in every event.
+PROPERTY_KINDS: dict[str, Kind] = _kind_of_each_property()
+
+
+def property_names() -> list[str]:
+    return list(PROPERTY_KINDS)
+
+
+def judged_properties(event_name: str) -> tuple[Prop, ...]:
+    """The event's own properties, then every numeric property it carries unasked (optional): staging casts a
+    numeric property whatever the event, so a `price` on a page_view must be a number that fits too."""
+    own = EVENT_PROPERTIES[event_name]
+    named = {prop.name for prop in own}
+    stray = (name for name, kind in PROPERTY_KINDS.items() if kind in NUMBER_TYPES and name not in named)
+    return (*own, *(_optional(name, PROPERTY_KINDS[name]) for name in stray))

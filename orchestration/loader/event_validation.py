@@ -14,7 +14,6 @@ from functools import cache
 from orchestration.loader import pii
 from orchestration.loader.event_contract import (
     EVENT_NAMES,
-    EVENT_PROPERTIES,
     FUTURE_TOLERANCE_HOURS,
     MAX_ID_CHARS,
     MAX_LINE_BYTES,
@@ -25,6 +24,7 @@ from orchestration.loader.event_contract import (
     Kind,
     NumberType,
     Prop,
+    judged_properties,
     property_names,
 )
 
@@ -183,11 +183,11 @@ def _missing(prop: Prop) -> str | None:
 
 
 def _per_event(rule, *, present_only: bool) -> str:
-    """A CASE over event_name whose branch ORs `rule` over that event's properties."""
+    """A CASE over event_name whose branch ORs `rule` over that event's judged properties."""
     branches = []
-    for event_name, props in EVENT_PROPERTIES.items():
+    for event_name in EVENT_NAMES:
         checks = []
-        for prop in props:
+        for prop in judged_properties(event_name):
             check = rule(prop)
             if check is None:
                 continue

@@ -87,3 +87,32 @@ def test_mistyped_csv_rows_are_rejected_with_file_line_and_column(landing, db):
         (5, "negative_value", "spend"),
     ]
     assert query(db, "select platform, spend from raw.ad_spend") == [("google_ads", 120.5)]
+
+
+def test_csv_dates_and_numbers_outside_their_columns_are_rejected(landing, db):
+    (landing / "ad_spend").mkdir()
+    (landing / "ad_spend" / "ad_spend_2026-09-01.csv").write_text(
+        "date,platform,campaign,spend,currency,impressions,clicks\n"
+        "2026-09-01,google_ads,fall_drop,120.50,EUR,10000,300\n"
+        "1999-12-31,google_ads,fall_drop,1,EUR,1,1\n"
+        "2999-01-01,google_ads,fall_drop,1,EUR,1,1\n"
+        "2026-09-01,google_ads,fall_drop,1e15,EUR,1,1\n"
+        "2026-09-01,google_ads,fall_drop,1,EUR,99999999999999999999,1\n"
+        "2026-09-01,google_ads,fall_drop,1e3,EUR,1,1\n"
+    )
+    (landing / "fx_rates").mkdir()
+    (landing / "fx_rates" / "fx_rates_2026-09-01.csv").write_text(
+        "date,currency,rate_to_reporting\n2026-09-01,USD,0.92\n2026-09-01,GBP,1e999\n2026-09-01,JPY,nan\n"
+    )
+
+    reports = load(landing, db, ("ad_spend", "fx_rates"))
+
+    assert [(reports[t].loaded, reports[t].rejected) for t in ("ad_spend", "fx_rates")] == [(2, 4), (1, 2)]
+    assert query(db, "select source_file, line_number, reason, column_name from raw.rejected_rows order by 1, 2") == [
+        ("ad_spend/ad_spend_2026-09-01.csv", 3, "timestamp_out_of_range", "date"),
+        ("ad_spend/ad_spend_2026-09-01.csv", 4, "timestamp_out_of_range", "date"),
+        ("ad_spend/ad_spend_2026-09-01.csv", 5, "number_out_of_range", "spend"),
+        ("ad_spend/ad_spend_2026-09-01.csv", 6, "number_out_of_range", "impressions"),
+        ("fx_rates/fx_rates_2026-09-01.csv", 3, "number_out_of_range", "rate_to_reporting"),
+        ("fx_rates/fx_rates_2026-09-01.csv", 4, "number_out_of_range", "rate_to_reporting"),
+    ]

@@ -154,12 +154,3 @@ PROPERTY_KINDS: dict[str, Kind] = _kind_of_each_property()
 
 def property_names() -> list[str]:
     return list(PROPERTY_KINDS)
-
-
-def judged_properties(event_name: str) -> tuple[Prop, ...]:
-    """The event's own properties, then every numeric property it carries unasked (optional): staging casts a
-    numeric property whatever the event, so a `price` on a page_view must be a number that fits too."""
-    own = EVENT_PROPERTIES[event_name]
-    named = {prop.name for prop in own}
-    stray = (name for name, kind in PROPERTY_KINDS.items() if kind in NUMBER_TYPES and name not in named)
-    return (*own, *(_optional(name, PROPERTY_KINDS[name]) for name in stray))

@@ -14,17 +14,18 @@ from functools import cache
 from orchestration.loader import pii
 from orchestration.loader.event_contract import (
     EVENT_NAMES,
+    EVENT_PROPERTIES,
     FUTURE_TOLERANCE_HOURS,
     MAX_ID_CHARS,
     MAX_LINE_BYTES,
     MAX_TEXT_CHARS,
     NUMBER_TYPES,
+    PROPERTY_KINDS,
     TOP_LEVEL_OBJECTS,
     TOP_LEVEL_STRINGS_REQUIRED,
     Kind,
     NumberType,
     Prop,
-    judged_properties,
     property_names,
 )
 
@@ -182,19 +183,34 @@ def _missing(prop: Prop) -> str | None:
     return absent
 
 
-def _per_event(rule, *, present_only: bool) -> str:
-    """A CASE over event_name whose branch ORs `rule` over that event's judged properties."""
+def _per_event(checks_of) -> str:
+    """A CASE over event_name whose branch ORs `checks_of(that event's properties)`."""
     branches = []
-    for event_name in EVENT_NAMES:
-        checks = []
-        for prop in judged_properties(event_name):
-            check = rule(prop)
-            if check is None:
-                continue
-            checks.append(f"({_is_present(_prop_type(prop.name))} and {check})" if present_only else check)
+    for event_name, props in EVENT_PROPERTIES.items():
+        checks = checks_of(props)
         if checks:
             branches.append(f"when '{event_name}' then " + " or ".join(checks))
     return "(case event_name " + "\n      ".join(branches) + " else false end)"
+
+
+def _where_present(rule, props) -> list[str]:
+    return [f"({_is_present(_prop_type(p.name))} and {check})" for p in props if (check := rule(p)) is not None]
+
+
+# Staging casts every numeric property whatever the event, so a `price` on a page_view must fit as well.
+_NUMERIC_PROPS = tuple(
+    Prop(name, kind, required=False) for name, kind in PROPERTY_KINDS.items() if kind in NUMBER_TYPES
+)
+
+
+def _property_broken(rule) -> str:
+    """`rule` over the present properties: numeric ones wherever they appear, the others in the events naming them."""
+    others = _per_event(lambda props: _where_present(rule, [p for p in props if p.kind not in NUMBER_TYPES]))
+    return "(" + " or ".join([others, *_where_present(rule, _NUMERIC_PROPS)]) + ")"
+
+
+def _property_missing() -> str:
+    return _per_event(lambda props: [check for p in props if (check := _missing(p)) is not None])
 
 
 # --- top-level rules ----------------------------------------------------------------------------------------
@@ -285,12 +301,12 @@ judged as (
             when {_timestamp_too_early("occurred_at")}
                 or {_timestamp_too_early("sent_at")} then 'timestamp_out_of_range'
             when occurred_at > $load_time + interval {FUTURE_TOLERANCE_HOURS} hour then 'future_timestamp'
-            when {_per_event(_missing, present_only=False)} then 'missing_property'
-            when {_per_event(_type_broken, present_only=True)} then 'invalid_property_type'
-            when {_per_event(_negative, present_only=True)} then 'negative_amount'
-            when {_per_event(_quantity_broken, present_only=True)} then 'invalid_quantity'
-            when {_per_event(_out_of_range, present_only=True)} then 'number_out_of_range'
-            when {_per_event(_too_long, present_only=True)} then 'string_too_long'
+            when {_property_missing()} then 'missing_property'
+            when {_property_broken(_type_broken)} then 'invalid_property_type'
+            when {_property_broken(_negative)} then 'negative_amount'
+            when {_property_broken(_quantity_broken)} then 'invalid_quantity'
+            when {_property_broken(_out_of_range)} then 'number_out_of_range'
+            when {_property_broken(_too_long)} then 'string_too_long'
         end as reason
     from typed
 )

@@ -39,9 +39,10 @@ class NumberType:
     maximum: Decimal | None = None
 
 
-# price x quantity (staging's line_revenue, decimal(18, 4) * integer) is computed in decimal(18, 4), which
-# holds less than 10^14: MAX_MONEY x MAX_QUANTITY stays below it. A 64 KiB purchase line holds at most about
-# 1,400 items, so an order's summed quantity (an integer) stays below 2^31 too.
+# DuckDB computes price x quantity (stg_order_items.line_revenue, decimal(18, 4) * integer) in decimal(18, 4),
+# which holds less than 10^14, and fails on overflow: MAX_MONEY x MAX_QUANTITY stays below it. A 64 KiB purchase
+# line holds fewer than 1,700 items, so an order's summed quantity (int_orders.items, an integer) stays far
+# below 2^31 too. Ten billion in any currency, 10,000 units in one line: beyond any real order.
 MAX_MONEY = Decimal("9999999999.9999")
 MAX_QUANTITY = Decimal(10_000)
 

@@ -3,11 +3,16 @@
 import gzip
 import json
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from orchestration import warehouse
+from orchestration.loader import pii
+from orchestration.loader.event_files import judge_event_files
+from orchestration.loader.ledger import ensure_raw_schema, landing_file
 from orchestration.loader.reasons import EVENT_REJECTION_REASONS
 from tests.conftest import event, load, query, write_lines
 
@@ -116,3 +121,23 @@ def test_csv_dates_and_numbers_outside_their_columns_are_rejected(landing, db):
         ("fx_rates/fx_rates_2026-09-01.csv", 3, "number_out_of_range", "rate_to_reporting"),
         ("fx_rates/fx_rates_2026-09-01.csv", 4, "number_out_of_range", "rate_to_reporting"),
     ]
+
+
+def test_the_earliest_instant_is_a_setting_of_judge_event_files(landing, db):
+    path = write_lines(
+        landing,
+        "events/old.jsonl",
+        [event("kept", occurred_at="2026-09-01T00:00:00Z"), event("old", occurred_at="2026-08-31T23:59:59Z")],
+    )
+    con = warehouse.connect(db)
+    ensure_raw_schema(con)
+    pii.register_functions(con)
+    files = [landing_file(landing, "events", path)]
+
+    judge_event_files(con, files, datetime.now(UTC), "salt", earliest=datetime(2026, 9, 1, tzinfo=UTC))
+
+    assert con.execute("select line_number, reason from judged_lines order by 1").fetchall() == [
+        (1, None),
+        (2, "timestamp_out_of_range"),
+    ]
+    con.close()

@@ -220,7 +220,7 @@ def assert_accepted_lines_fit_staging(db: Path) -> None:
 
 
 @settings(
-    max_examples=60,
+    max_examples=40,
     deadline=None,
     database=None,
     derandomize=True,

@@ -18,6 +18,7 @@ class WarehouseResource(dg.ConfigurableResource):
     serving_db_path: str
     scheduled_settle_seconds: int
     keep_dbt_runs: int
+    earliest: str  # ISO instant: events and export rows dated before it are rejected
 
     @property
     def landing(self) -> Path:
@@ -44,6 +45,7 @@ def build_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
             serving_db_path=str(settings.serving_db),
             scheduled_settle_seconds=settings.settle_for(scheduled=True),
             keep_dbt_runs=settings.keep_dbt_runs,
+            earliest=settings.earliest.isoformat(),
         ),
         "dbt": DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=venv_dbt_executable()),
     }

@@ -3,7 +3,10 @@ repo root, and handed on from here to the loader, dbt and Dagster."""
 
 import os
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+
+from orchestration.loader.event_contract import EARLIEST_TIMESTAMP
 
 DEFAULT_LANDING = Path("data/landing")
 DEFAULT_DB = Path("data/warehouse.duckdb")
@@ -16,6 +19,12 @@ MANUAL_SETTLE_SECONDS = 0
 DEFAULT_KEEP_DBT_RUNS = 3
 
 
+def _instant(text: str) -> datetime:
+    """An ISO date or timestamp; UTC unless it carries an offset."""
+    parsed = datetime.fromisoformat(text)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
 @dataclass(frozen=True)
 class Settings:
     landing_dir: Path
@@ -23,6 +32,8 @@ class Settings:
     serving_db_path: Path | None = None
     settle_seconds: int | None = None
     keep_dbt_runs: int = DEFAULT_KEEP_DBT_RUNS
+    # Events and export rows dated before this are rejected: a device clock at 0001-01-01 or 1970 is a bug.
+    earliest: datetime = EARLIEST_TIMESTAMP
 
     @classmethod
     def from_env(cls, landing: Path | None = None, db: Path | None = None) -> "Settings":
@@ -31,12 +42,14 @@ class Settings:
         db = db or Path(os.environ.get("FUNNELHOUSE_DB", DEFAULT_DB))
         serving = os.environ.get("FUNNELHOUSE_SERVING_DB")
         settle = os.environ.get("FUNNELHOUSE_SETTLE_SECONDS")
+        earliest = os.environ.get("FUNNELHOUSE_EARLIEST_DATE")
         return cls(
             landing_dir=landing.resolve(),
             db_path=db.resolve(),
             serving_db_path=Path(serving).resolve() if serving else None,
             settle_seconds=int(settle) if settle else None,
             keep_dbt_runs=int(os.environ.get("FUNNELHOUSE_KEEP_DBT_RUNS", DEFAULT_KEEP_DBT_RUNS)),
+            earliest=_instant(earliest) if earliest else EARLIEST_TIMESTAMP,
         )
 
     @property

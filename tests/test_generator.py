@@ -4,9 +4,10 @@ import csv
 import gzip
 import hashlib
 import json
+import math
 import re
 from collections import Counter, defaultdict
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -87,6 +88,17 @@ def _is_integer(v: object) -> bool:
     return isinstance(v, int) and not isinstance(v, bool)
 
 
+# What each kind's column holds: money decimal(18, 4) bounded to < 10^10, quantity <= 10,000, integers 32-bit.
+_FITS = {
+    "money": lambda v: math.isfinite(v) and abs(v) < 10**10,
+    "quantity": lambda v: abs(v) <= 10_000,
+    "number": math.isfinite,
+    "integer": lambda v: abs(v) < 2**31,
+    "step": lambda v: abs(v) < 2**31,
+    "percent": lambda v: True,
+}
+
+
 def _timestamp(text: object) -> datetime | None:
     if not isinstance(text, str) or not _ISO.match(text):
         return None
@@ -139,6 +151,12 @@ def _property_reason(name: str, properties: dict) -> str | None:
             return "invalid_quantity"
     for prop, value in present.items():
         kind = spec[prop][0]
+        if (kind in _FITS and not _FITS[kind](value)) or (
+            kind == "items" and not all(_FITS["money"](i["price"]) and _FITS["quantity"](i["quantity"]) for i in value)
+        ):
+            return "number_out_of_range"
+    for prop, value in present.items():
+        kind = spec[prop][0]
         if (kind == "id" and len(value) > 128) or (kind == "text" and len(value) > 512):
             return "string_too_long"
     return None
@@ -177,9 +195,12 @@ def judge(raw: bytes | dict) -> tuple[str | None, dict | None]:
         return "string_too_long", None
     if event["event_name"] not in CONTRACT:
         return "unknown_event_name", None
-    occurred = _timestamp(event["occurred_at"])
-    if occurred is None or (event.get("sent_at") is not None and _timestamp(event["sent_at"]) is None):
+    occurred_text, sent_text = event["occurred_at"], event.get("sent_at")
+    occurred = _timestamp(occurred_text)
+    if occurred is None or (sent_text is not None and _timestamp(sent_text) is None):
         return "invalid_timestamp", None
+    if any(t is not None and _timestamp(t) < datetime(2000, 1, 1, tzinfo=UTC) for t in (occurred_text, sent_text)):
+        return "timestamp_out_of_range", None
     if occurred > datetime.now().astimezone() + timedelta(hours=24):
         return "future_timestamp", None
     reason = _property_reason(event["event_name"], event.get("properties") or {})
@@ -430,6 +451,8 @@ def test_csv_bad_rows_are_where_truth_says(small):
                 "missing_value": value == "",
                 "invalid_value": value in ("12,5x", "1.2k", "2026-13-40"),
                 "negative_value": value.startswith("-"),
+                "number_out_of_range": value in ("1e20", "1e15", "99999999999999999999", "1e999"),
+                "timestamp_out_of_range": value < "2000",
             }[bad["reason"]]
     for source in ("products", "videos", "hotspots"):
         rows = len(list(csv.DictReader((landing / "catalog" / f"{source}.csv").open())))

@@ -3,11 +3,16 @@
 import gzip
 import json
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from orchestration import warehouse
+from orchestration.loader import pii
+from orchestration.loader.event_files import judge_event_files
+from orchestration.loader.ledger import ensure_raw_schema, landing_file
 from orchestration.loader.reasons import EVENT_REJECTION_REASONS
 from tests.conftest import event, load, query, write_lines
 
@@ -87,3 +92,52 @@ def test_mistyped_csv_rows_are_rejected_with_file_line_and_column(landing, db):
         (5, "negative_value", "spend"),
     ]
     assert query(db, "select platform, spend from raw.ad_spend") == [("google_ads", 120.5)]
+
+
+def test_csv_dates_and_numbers_outside_their_columns_are_rejected(landing, db):
+    (landing / "ad_spend").mkdir()
+    (landing / "ad_spend" / "ad_spend_2026-09-01.csv").write_text(
+        "date,platform,campaign,spend,currency,impressions,clicks\n"
+        "2026-09-01,google_ads,fall_drop,120.50,EUR,10000,300\n"
+        "1999-12-31,google_ads,fall_drop,1,EUR,1,1\n"
+        "2999-01-01,google_ads,fall_drop,1,EUR,1,1\n"
+        "2026-09-01,google_ads,fall_drop,1e15,EUR,1,1\n"
+        "2026-09-01,google_ads,fall_drop,1,EUR,99999999999999999999,1\n"
+        "2026-09-01,google_ads,fall_drop,1e3,EUR,1,1\n"
+    )
+    (landing / "fx_rates").mkdir()
+    (landing / "fx_rates" / "fx_rates_2026-09-01.csv").write_text(
+        "date,currency,rate_to_reporting\n2026-09-01,USD,0.92\n2026-09-01,GBP,1e999\n2026-09-01,JPY,nan\n"
+    )
+
+    reports = load(landing, db, ("ad_spend", "fx_rates"))
+
+    assert [(reports[t].loaded, reports[t].rejected) for t in ("ad_spend", "fx_rates")] == [(2, 4), (1, 2)]
+    assert query(db, "select source_file, line_number, reason, column_name from raw.rejected_rows order by 1, 2") == [
+        ("ad_spend/ad_spend_2026-09-01.csv", 3, "timestamp_out_of_range", "date"),
+        ("ad_spend/ad_spend_2026-09-01.csv", 4, "timestamp_out_of_range", "date"),
+        ("ad_spend/ad_spend_2026-09-01.csv", 5, "number_out_of_range", "spend"),
+        ("ad_spend/ad_spend_2026-09-01.csv", 6, "number_out_of_range", "impressions"),
+        ("fx_rates/fx_rates_2026-09-01.csv", 3, "number_out_of_range", "rate_to_reporting"),
+        ("fx_rates/fx_rates_2026-09-01.csv", 4, "number_out_of_range", "rate_to_reporting"),
+    ]
+
+
+def test_the_earliest_instant_is_a_setting_of_judge_event_files(landing, db):
+    path = write_lines(
+        landing,
+        "events/old.jsonl",
+        [event("kept", occurred_at="2026-09-01T00:00:00Z"), event("old", occurred_at="2026-08-31T23:59:59Z")],
+    )
+    con = warehouse.connect(db)
+    ensure_raw_schema(con)
+    pii.register_functions(con)
+    files = [landing_file(landing, "events", path)]
+
+    judge_event_files(con, files, datetime.now(UTC), "salt", earliest=datetime(2026, 9, 1, tzinfo=UTC))
+
+    assert con.execute("select line_number, reason from judged_lines order by 1").fetchall() == [
+        (1, None),
+        (2, "timestamp_out_of_range"),
+    ]
+    con.close()

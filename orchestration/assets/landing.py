@@ -5,6 +5,8 @@ A load never fails its step: a file that could not be loaded fails the `every_la
 red with the file and the cause named.
 """
 
+from datetime import datetime
+
 import dagster as dg
 
 from orchestration.loader.load import LANDING_SOURCES, TableLoad, load_landing_sources
@@ -85,6 +87,7 @@ def _load(source: str, warehouse: WarehouseResource, config: LoadConfig, log) ->
                 [source],
                 salt=salt_from_env(),
                 settle_seconds=config.settle_seconds,
+                earliest=datetime.fromisoformat(warehouse.earliest),
                 progress=log.info,
             )
     except Exception as error:

@@ -54,11 +54,13 @@ class FaultFactory:
             "string_too_long": self._string_too_long,
             "unknown_event_name": self._unknown_event_name,
             "invalid_timestamp": self._invalid_timestamp,
+            "timestamp_out_of_range": self._timestamp_out_of_range,
             "future_timestamp": self._future_timestamp,
             "missing_property": self._missing_property,
             "invalid_property_type": self._invalid_property_type,
             "negative_amount": self._negative_amount,
             "invalid_quantity": self._invalid_quantity,
+            "number_out_of_range": self._number_out_of_range,
         }
 
     def make(self, reason: str, day_ms: int) -> BadLine:
@@ -195,6 +197,17 @@ class FaultFactory:
         event["occurred_at"] = ("yesterday", "2026-13-45T10:00:00Z", event["occurred_at"][:19])[variant % 3]
         return self._line("invalid_timestamp", event)
 
+    def _timestamp_out_of_range(self, variant: int, ms: int) -> BadLine:
+        event = self._event(ms, "page_view", {})
+        match variant % 3:
+            case 0:
+                event["occurred_at"] = "0001-01-01T00:00:00Z"  # Go's zero time
+            case 1:
+                event["occurred_at"] = "1970-01-01T00:00:00Z"  # a Unix epoch of 0
+            case _:
+                event["sent_at"] = "1970-01-01T00:00:00.850Z"
+        return self._line("timestamp_out_of_range", event)
+
     def _future_timestamp(self, variant: int, ms: int) -> BadLine:
         event = self._event(ms, "page_view", {})
         event["occurred_at"] = "2099" + event["occurred_at"][4:]
@@ -241,6 +254,16 @@ class FaultFactory:
     def _invalid_quantity(self, variant: int, ms: int) -> BadLine:
         return self._line("invalid_quantity", self._add_to_cart(ms, quantity=(0, -1, 1.5)[variant % 3]))
 
+    def _number_out_of_range(self, variant: int, ms: int) -> BadLine:
+        match variant % 3:
+            case 0:
+                event = self._purchase(ms, items=[{"product_id": "P0007", "price": 59.9, "quantity": 3_000_000_000}])
+            case 1:
+                event = self._view_item(ms, price=1e14)
+            case _:
+                event = self._event(ms, "checkout_step", {"step": 2**31, "step_name": "payment"})
+        return self._line("number_out_of_range", event)
+
 
 # --- daily CSV rows -----------------------------------------------------------------------------------------
 
@@ -250,20 +273,28 @@ CSV_FAULTS: dict[str, dict[str, tuple[str, str]]] = {
         "missing_value": ("product_id", ""),
         "invalid_value": ("snapshot_date", "2026-13-40"),
         "negative_value": ("units_on_hand", "-5"),
+        "number_out_of_range": ("units_on_hand", "1e20"),
+        "timestamp_out_of_range": ("snapshot_date", "1970-01-01"),
     },
     "ad_spend": {
         "missing_value": ("campaign", ""),
         "invalid_value": ("spend", "12,5x"),
         "negative_value": ("spend", "-12.50"),
+        "number_out_of_range": ("spend", "1e15"),
+        "timestamp_out_of_range": ("date", "0001-01-01"),
     },
     "social": {
         "missing_value": ("account", ""),
         "invalid_value": ("likes", "1.2k"),
         "negative_value": ("followers", "-1"),
+        "number_out_of_range": ("likes", "99999999999999999999"),
+        "timestamp_out_of_range": ("date", "1999-12-31"),
     },
     "fx_rates": {
         "missing_value": ("currency", ""),
         "invalid_value": ("date", "2026-13-40"),
         "negative_value": ("rate_to_reporting", "-0.92"),
+        "number_out_of_range": ("rate_to_reporting", "1e999"),
+        "timestamp_out_of_range": ("date", "1970-01-01"),
     },
 }

@@ -2,11 +2,13 @@
 
 import tempfile
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
 
 from orchestration.loader.csv_sources import CsvSource, rejection_reason_sql, typed_columns_sql
+from orchestration.loader.event_contract import EARLIEST_TIMESTAMP
 from orchestration.loader.exact_reads import FILE_ERRORS, ensure_whole_gzip, readable_alias, unreadable
 from orchestration.loader.ledger import FileOutcome, LandingFile, UnreadableFileError
 from orchestration.warehouse import path_literal
@@ -31,13 +33,16 @@ def _read_rows(con: duckdb.DuckDBPyConnection, source: CsvSource, path: Path) ->
     return [name for name in header if name not in known]
 
 
-def _store_rows(con: duckdb.DuckDBPyConnection, source: CsvSource, file: LandingFile, load_id: int) -> FileOutcome:
+def _store_rows(
+    con: duckdb.DuckDBPyConnection, source: CsvSource, file: LandingFile, load_id: int, earliest: datetime
+) -> FileOutcome:
     reason, column = rejection_reason_sql(source.columns)
     row_text = "concat_ws(',', " + ", ".join(f"coalesce(\"{c.name}\", '')" for c in source.columns) + ")"
     con.execute(
         f"create or replace temp table judged_rows as "
         f"select line_number, {reason} as reason, {column} as column_name, {row_text} as raw_text, "
-        f"{typed_columns_sql(source.columns)} from csv_rows"
+        f"{typed_columns_sql(source.columns)} from csv_rows",
+        {"earliest": earliest},
     )
     names = ", ".join(f'"{c.name}"' for c in source.columns)
     params = {"load_id": load_id, "path": file.path}
@@ -55,7 +60,14 @@ def _store_rows(con: duckdb.DuckDBPyConnection, source: CsvSource, file: Landing
     return FileOutcome(rows=loaded + rejected, loaded=loaded, duplicates=0, rejected=rejected)
 
 
-def load_csv_file(con: duckdb.DuckDBPyConnection, source: CsvSource, file: LandingFile, load_id: int) -> FileOutcome:
+def load_csv_file(
+    con: duckdb.DuckDBPyConnection,
+    source: CsvSource,
+    file: LandingFile,
+    load_id: int,
+    *,
+    earliest: datetime = EARLIEST_TIMESTAMP,
+) -> FileOutcome:
     """Store the file's typed rows and its rejected rows; UnreadableFileError when the file cannot be read.
 
     Columns the source does not know are not stored; the outcome names them, so they are never lost unseen.
@@ -68,7 +80,7 @@ def load_csv_file(con: duckdb.DuckDBPyConnection, source: CsvSource, file: Landi
         alias = readable_alias(file, Path(workdir), "landed")
         try:
             extra = _read_rows(con, source, alias)
-            outcome = _store_rows(con, source, file, load_id)
+            outcome = _store_rows(con, source, file, load_id, earliest)
         except FILE_ERRORS as error:
             raise unreadable(file, error, alias) from error
     if not extra:

@@ -2,7 +2,11 @@
 
 from dataclasses import dataclass
 
-MONEY = "decimal(18, 4)"
+from orchestration.loader.event_contract import NUMBER_TYPES, Kind
+
+MONEY = NUMBER_TYPES[Kind.MONEY].sql
+_DATED = ("date", "timestamptz")
+_NUMERIC = ("integer", "bigint", "double", MONEY)
 
 
 @dataclass(frozen=True)
@@ -130,12 +134,31 @@ def _value(column: Column) -> str:
     return f"nullif(trim(\"{column.name}\"), '')"
 
 
+def _number_out_of_range(column: Column) -> str:
+    """Parses as a number but does not fit the column's type, or is not finite ('1e999', 'inf', 'nan')."""
+    value = _value(column)
+    return (
+        f"try_cast({value} as double) is not null and not coalesce("
+        f"isfinite(try_cast({value} as double)) and try_cast({value} as {column.sql_type}) is not null, false)"
+    )
+
+
+def _timestamp_out_of_range(column: Column) -> str:
+    """Before the earliest instant the loader takes, or more than a day after the load (now(): the file's
+    transaction start)."""
+    value = f"try_cast({_value(column)} as {column.sql_type})"
+    return f"({value} < $earliest or {value} > now() + interval 1 day)"
+
+
 def rejection_reason_sql(columns: tuple[Column, ...]) -> tuple[str, str]:
     """(reason, column_name) CASE expressions over an all-varchar row: the first broken rule wins."""
     rules: list[tuple[str, str, str]] = []
     for column in columns:
         if column.required:
             rules.append((f"{_value(column)} is null", "missing_value", column.name))
+    for column in columns:
+        if column.sql_type in _NUMERIC:
+            rules.append((_number_out_of_range(column), "number_out_of_range", column.name))
     for column in columns:
         if column.sql_type != "varchar":
             rules.append(
@@ -145,6 +168,9 @@ def rejection_reason_sql(columns: tuple[Column, ...]) -> tuple[str, str]:
                     column.name,
                 )
             )
+    for column in columns:
+        if column.sql_type in _DATED:
+            rules.append((_timestamp_out_of_range(column), "timestamp_out_of_range", column.name))
     for column in columns:
         if column.non_negative:
             rules.append((f"try_cast({_value(column)} as {column.sql_type}) < 0", "negative_value", column.name))

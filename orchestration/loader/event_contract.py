@@ -1,12 +1,17 @@
 """The tracking-event contract, version 1 (CONTRACT section 4), as data the validator compiles to SQL."""
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
 from enum import Enum
 
 MAX_LINE_BYTES = 64 * 1024
 MAX_ID_CHARS = 128
 MAX_TEXT_CHARS = 512
 FUTURE_TOLERANCE_HOURS = 24
+# No event (occurred_at, sent_at) and no dated CSV row before this: older dates are tracker bugs (Go's zero
+# time, a Unix epoch of 0), and every day spine starts at the oldest date loaded.
+EARLIEST_TIMESTAMP = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 class Kind(Enum):
@@ -23,6 +28,32 @@ class Kind(Enum):
     ITEMS = "items"  # list of {product_id, price, quantity}
     SIGN_UP_METHOD = "sign_up_method"  # popup, form, checkout, social
     CONTACT = "contact"  # e-mail or phone: hashed at load
+
+
+@dataclass(frozen=True)
+class NumberType:
+    """The column a numeric kind is stored in (staging casts to exactly this) and, where a product or sum of
+    values must fit too, a tighter maximum of the absolute value."""
+
+    sql: str
+    maximum: Decimal | None = None
+
+
+# DuckDB computes price x quantity (stg_order_items.line_revenue, decimal(18, 4) * integer) in decimal(18, 4),
+# which holds less than 10^14, and fails on overflow: MAX_MONEY x MAX_QUANTITY stays below it. A 64 KiB purchase
+# line holds fewer than 1,700 items, so an order's summed quantity (int_orders.items, an integer) stays far
+# below 2^31 too. Ten billion in any currency, 10,000 units in one line: beyond any real order.
+MAX_MONEY = Decimal("9999999999.9999")
+MAX_QUANTITY = Decimal(10_000)
+
+NUMBER_TYPES: dict[Kind, NumberType] = {
+    Kind.MONEY: NumberType("decimal(18, 4)", MAX_MONEY),
+    Kind.QUANTITY: NumberType("integer", MAX_QUANTITY),
+    Kind.STEP: NumberType("integer"),
+    Kind.COUNT: NumberType("integer"),
+    Kind.PERCENT: NumberType("integer"),
+    Kind.SECONDS: NumberType("double"),
+}
 
 
 @dataclass(frozen=True)
@@ -109,10 +140,18 @@ TOP_LEVEL_STRINGS_REQUIRED = ("event_id", "event_name", "anonymous_id", "occurre
 TOP_LEVEL_OBJECTS = ("page", "campaign", "context", "properties")
 
 
-def property_names() -> list[str]:
-    """Every property name the contract types, in a stable order."""
-    seen: dict[str, None] = {}
+def _kind_of_each_property() -> dict[str, Kind]:
+    kinds: dict[str, Kind] = {}
     for props in EVENT_PROPERTIES.values():
         for prop in props:
-            seen.setdefault(prop.name, None)
-    return list(seen)
+            if kinds.setdefault(prop.name, prop.kind) is not prop.kind:
+                raise ValueError(f"property {prop.name} has two kinds: {kinds[prop.name]} and {prop.kind}")
+    return kinds
+
+
+# Every property name the contract types, in a stable order; a name means the same kind in every event.
+PROPERTY_KINDS: dict[str, Kind] = _kind_of_each_property()
+
+
+def property_names() -> list[str]:
+    return list(PROPERTY_KINDS)

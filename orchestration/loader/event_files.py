@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.loader.event_contract import TOP_LEVEL_OBJECTS, TOP_LEVEL_STRINGS_REQUIRED
+from orchestration.loader.event_contract import EARLIEST_TIMESTAMP, TOP_LEVEL_OBJECTS, TOP_LEVEL_STRINGS_REQUIRED
 from orchestration.loader.event_validation import validation_query
 from orchestration.loader.exact_reads import FILE_ERRORS, ensure_whole_gzip, readable_alias, unreadable
 from orchestration.loader.ledger import FileOutcome, LandingFile, UnreadableFileError
@@ -170,8 +170,17 @@ def _mark_first_deliveries(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def judge_event_files(con: duckdb.DuckDBPyConnection, files: list[LandingFile], load_time: datetime, salt: str) -> None:
+def judge_event_files(
+    con: duckdb.DuckDBPyConnection,
+    files: list[LandingFile],
+    load_time: datetime,
+    salt: str,
+    *,
+    earliest: datetime = EARLIEST_TIMESTAMP,
+) -> None:
     """Judge every line of a batch of files in one parallel query: temp tables judged_lines, first_deliveries.
+
+    Events that occurred (or were sent) before `earliest` are rejected as timestamp_out_of_range.
 
     Only temp tables are written, so this runs outside any transaction: a file DuckDB cannot read as text
     fails here and is re-read line by line without an aborted transaction in the way, and a file that
@@ -183,7 +192,8 @@ def judge_event_files(con: duckdb.DuckDBPyConnection, files: list[LandingFile], 
             line for index, file in enumerate(files) for line in _read_lines(con, index, file, Path(workdir))
         ]
     con.execute(
-        f"create or replace temp table judged_lines as {validation_query()}", {"load_time": load_time, "salt": salt}
+        f"create or replace temp table judged_lines as {validation_query()}",
+        {"load_time": load_time, "earliest": earliest, "salt": salt},
     )
     _judge_prerejected(con, prerejected)
     _mark_first_deliveries(con)

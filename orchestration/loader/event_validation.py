@@ -19,9 +19,12 @@ from orchestration.loader.event_contract import (
     MAX_ID_CHARS,
     MAX_LINE_BYTES,
     MAX_TEXT_CHARS,
+    NUMBER_TYPES,
+    PROPERTY_KINDS,
     TOP_LEVEL_OBJECTS,
     TOP_LEVEL_STRINGS_REQUIRED,
     Kind,
+    NumberType,
     Prop,
     property_names,
 )
@@ -101,6 +104,22 @@ _ITEM_QUANTITY_BROKEN = _item_rule(
 _ITEM_ID_TOO_LONG = _item_rule(f"coalesce(length(i ->> '$.product_id') > {MAX_ID_CHARS}, false)")
 
 
+def _does_not_fit(text: str, number: NumberType) -> str:
+    """True when the number's text does not cast to its column type, is not finite, or exceeds its maximum."""
+    value = f"try_cast({text} as {number.sql})"
+    fits = f"isfinite({value})" if number.sql == "double" else f"{value} is not null"
+    if number.maximum is not None:
+        fits += f" and abs({value}) <= {number.maximum}"
+    return f"not coalesce({fits}, false)"
+
+
+_ITEM_OUT_OF_RANGE = _item_rule(
+    _does_not_fit("i ->> '$.price'", NUMBER_TYPES[Kind.MONEY])
+    + " or "
+    + _does_not_fit("i ->> '$.quantity'", NUMBER_TYPES[Kind.QUANTITY])
+)
+
+
 def _type_broken(prop: Prop) -> str:
     kind, text = _prop_type(prop.name), _prop_text(prop.name)
     match prop.kind:
@@ -138,6 +157,14 @@ def _quantity_broken(prop: Prop) -> str | None:
     return None
 
 
+def _out_of_range(prop: Prop) -> str | None:
+    if prop.kind in NUMBER_TYPES:
+        return _does_not_fit(_prop_text(prop.name), NUMBER_TYPES[prop.kind])
+    if prop.kind is Kind.ITEMS:
+        return _ITEM_OUT_OF_RANGE
+    return None
+
+
 def _too_long(prop: Prop) -> str | None:
     limits = {Kind.ID: MAX_ID_CHARS, Kind.TEXT: MAX_TEXT_CHARS}
     if prop.kind in limits:
@@ -156,19 +183,34 @@ def _missing(prop: Prop) -> str | None:
     return absent
 
 
-def _per_event(rule, *, present_only: bool) -> str:
-    """A CASE over event_name whose branch ORs `rule` over that event's properties."""
+def _per_event(checks_of) -> str:
+    """A CASE over event_name whose branch ORs `checks_of(that event's properties)`."""
     branches = []
     for event_name, props in EVENT_PROPERTIES.items():
-        checks = []
-        for prop in props:
-            check = rule(prop)
-            if check is None:
-                continue
-            checks.append(f"({_is_present(_prop_type(prop.name))} and {check})" if present_only else check)
+        checks = checks_of(props)
         if checks:
             branches.append(f"when '{event_name}' then " + " or ".join(checks))
     return "(case event_name " + "\n      ".join(branches) + " else false end)"
+
+
+def _where_present(rule, props) -> list[str]:
+    return [f"({_is_present(_prop_type(p.name))} and {check})" for p in props if (check := rule(p)) is not None]
+
+
+# Staging casts every numeric property whatever the event, so a `price` on a page_view must fit as well.
+_NUMERIC_PROPS = tuple(
+    Prop(name, kind, required=False) for name, kind in PROPERTY_KINDS.items() if kind in NUMBER_TYPES
+)
+
+
+def _property_broken(rule) -> str:
+    """`rule` over the present properties: numeric ones wherever they appear, the others in the events naming them."""
+    others = _per_event(lambda props: _where_present(rule, [p for p in props if p.kind not in NUMBER_TYPES]))
+    return "(" + " or ".join([others, *_where_present(rule, _NUMERIC_PROPS)]) + ")"
+
+
+def _property_missing() -> str:
+    return _per_event(lambda props: [check for p in props if (check := _missing(p)) is not None])
 
 
 # --- top-level rules ----------------------------------------------------------------------------------------
@@ -204,9 +246,14 @@ def _timestamp_broken(name: str, *, required: bool) -> str:
     return broken if required else f"({_is_present(_field_type(name))} and {broken})"
 
 
+def _timestamp_too_early(name: str) -> str:
+    return f"coalesce(try_cast({_field_text(name)} as timestamptz) < $earliest, false)"
+
+
 @cache
 def validation_query() -> str:
-    """SQL over `event_lines(file_index, line_number, raw)`; parameters $load_time (timestamptz) and $salt."""
+    """SQL over `event_lines(file_index, line_number, raw)`; parameters $load_time and $earliest (timestamptz),
+    and $salt."""
     items_type = _prop_type("items")
     all_paths = "[" + ", ".join(f"'${path}'" for path in _all_paths()) + "]"
     return f"""
@@ -251,12 +298,15 @@ judged as (
             when event_name not in {_sql_list(EVENT_NAMES)} then 'unknown_event_name'
             when {_timestamp_broken("occurred_at", required=True)}
                 or {_timestamp_broken("sent_at", required=False)} then 'invalid_timestamp'
+            when {_timestamp_too_early("occurred_at")}
+                or {_timestamp_too_early("sent_at")} then 'timestamp_out_of_range'
             when occurred_at > $load_time + interval {FUTURE_TOLERANCE_HOURS} hour then 'future_timestamp'
-            when {_per_event(_missing, present_only=False)} then 'missing_property'
-            when {_per_event(_type_broken, present_only=True)} then 'invalid_property_type'
-            when {_per_event(_negative, present_only=True)} then 'negative_amount'
-            when {_per_event(_quantity_broken, present_only=True)} then 'invalid_quantity'
-            when {_per_event(_too_long, present_only=True)} then 'string_too_long'
+            when {_property_missing()} then 'missing_property'
+            when {_property_broken(_type_broken)} then 'invalid_property_type'
+            when {_property_broken(_negative)} then 'negative_amount'
+            when {_property_broken(_quantity_broken)} then 'invalid_quantity'
+            when {_property_broken(_out_of_range)} then 'number_out_of_range'
+            when {_property_broken(_too_long)} then 'string_too_long'
         end as reason
     from typed
 )

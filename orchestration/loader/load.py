@@ -17,6 +17,7 @@ from orchestration import warehouse
 from orchestration.loader import pii
 from orchestration.loader.csv_files import load_csv_file
 from orchestration.loader.csv_sources import CSV_SOURCES, table_ddl
+from orchestration.loader.event_contract import EARLIEST_TIMESTAMP
 from orchestration.loader.event_files import judge_event_files, store_judged_events
 from orchestration.loader.exact_reads import unreadable
 from orchestration.loader.landing_zone import (
@@ -196,10 +197,11 @@ def _load_event_batch(
     report: TableLoad,
     load_time: datetime,
     salt: str,
+    earliest: datetime,
     progress: Progress,
 ) -> None:
     try:
-        judge_event_files(con, batch, load_time, salt)
+        judge_event_files(con, batch, load_time, salt, earliest=earliest)
     except (UnreadableFileError, duckdb.Error) as error:
         if len(batch) == 1:
             _quarantined(con, report, batch[0], error, progress)
@@ -207,7 +209,7 @@ def _load_event_batch(
         # A bad file fails its whole batch: judge each file alone to find it; the others load as usual,
         # in path order, so the first delivery of an event id still wins.
         for file in batch:
-            _load_event_batch(con, [file], report, load_time, salt, progress)
+            _load_event_batch(con, [file], report, load_time, salt, earliest, progress)
         return
     for index, file in enumerate(batch):
         try:
@@ -219,20 +221,25 @@ def _load_event_batch(
 
 
 def _load_event_files(
-    con: duckdb.DuckDBPyConnection, files: list[LandingFile], report: TableLoad, salt: str, progress: Progress
+    con: duckdb.DuckDBPyConnection,
+    files: list[LandingFile],
+    report: TableLoad,
+    salt: str,
+    earliest: datetime,
+    progress: Progress,
 ) -> None:
     load_time = datetime.now(UTC)
     for batch in _event_batches(files):
-        _load_event_batch(con, batch, report, load_time, salt, progress)
+        _load_event_batch(con, batch, report, load_time, salt, earliest, progress)
 
 
 def _load_csv_files(
-    con: duckdb.DuckDBPyConnection, files: list[LandingFile], report: TableLoad, progress: Progress
+    con: duckdb.DuckDBPyConnection, files: list[LandingFile], report: TableLoad, earliest: datetime, progress: Progress
 ) -> None:
     source = CSV_SOURCES[report.table]
     for file in files:
         try:
-            load_id, outcome = _commit_file(con, file, partial(load_csv_file, con, source, file))
+            load_id, outcome = _commit_file(con, file, partial(load_csv_file, con, source, file, earliest=earliest))
         except UnreadableFileError as error:
             _quarantined(con, report, file, error, progress)
             continue
@@ -243,15 +250,21 @@ def _load_csv_files(
 
 
 def load_table(
-    con: duckdb.DuckDBPyConnection, listing: LandingListing, table: str, *, salt: str, progress: Progress
+    con: duckdb.DuckDBPyConnection,
+    listing: LandingListing,
+    table: str,
+    *,
+    salt: str,
+    earliest: datetime,
+    progress: Progress,
 ) -> TableLoad:
     report = TableLoad(table)
     _note_listing(report, listing)
     pending = _pending_files(listing, report, loaded_hashes(con), quarantined_contents(con))
     if table == EVENTS:
-        _load_event_files(con, pending, report, salt, progress)
+        _load_event_files(con, pending, report, salt, earliest, progress)
     else:
-        _load_csv_files(con, pending, report, progress)
+        _load_csv_files(con, pending, report, earliest, progress)
     report.rejected_by_reason = _rejections_by_reason(con, table, report.load_ids)
     return report
 
@@ -264,10 +277,12 @@ def load_landing_sources(
     salt: str | None = None,
     progress: Progress = lambda _line: None,
     settle_seconds: float = 0,
+    earliest: datetime = EARLIEST_TIMESTAMP,
 ) -> list[TableLoad]:
     """Load every new, complete file of the given landing sources; report, per raw table, what was not loaded.
 
     A file modified within the last settle_seconds is left for a later run: it may still be uploading.
+    Events and export rows dated before `earliest` are rejected (timestamp_out_of_range).
     """
     salt = salt if salt is not None else pii.salt_from_env()
     listing = list_landing_zone(landing, settle_seconds=settle_seconds)
@@ -281,7 +296,7 @@ def load_landing_sources(
             con.execute(table_ddl(csv_source))
         pii.register_functions(con)
         reports = [
-            load_table(con, listing, table, salt=salt, progress=progress)
+            load_table(con, listing, table, salt=salt, earliest=earliest, progress=progress)
             for source in sources
             for table in LANDING_SOURCES[source]
         ]

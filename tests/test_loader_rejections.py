@@ -9,12 +9,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration import warehouse
-from orchestration.loader import pii
-from orchestration.loader.event_files import judge_event_files
-from orchestration.loader.ledger import ensure_raw_schema, landing_file
+from orchestration.loader.load import load_landing_sources
 from orchestration.loader.reasons import EVENT_REJECTION_REASONS
-from tests.conftest import event, load, query, write_lines
+from tests.conftest import TEST_SALT, event, load, query, write_lines
 
 FIXTURES = Path(__file__).parent / "fixtures" / "rejections"
 
@@ -123,21 +120,19 @@ def test_csv_dates_and_numbers_outside_their_columns_are_rejected(landing, db):
     ]
 
 
-def test_the_earliest_instant_is_a_setting_of_judge_event_files(landing, db):
-    path = write_lines(
+def test_the_earliest_instant_is_a_setting_of_the_loader_for_events_and_exports(landing, db):
+    write_lines(
         landing,
         "events/old.jsonl",
         [event("kept", occurred_at="2026-09-01T00:00:00Z"), event("old", occurred_at="2026-08-31T23:59:59Z")],
     )
-    con = warehouse.connect(db)
-    ensure_raw_schema(con)
-    pii.register_functions(con)
-    files = [landing_file(landing, "events", path)]
+    (landing / "fx_rates").mkdir()
+    (landing / "fx_rates" / "rates.csv").write_text(
+        "date,currency,rate_to_reporting\n2026-09-01,USD,0.9\n2026-08-31,USD,0.9\n"
+    )
 
-    judge_event_files(con, files, datetime.now(UTC), "salt", earliest=datetime(2026, 9, 1, tzinfo=UTC))
+    load_landing_sources(landing, db, ("events", "fx_rates"), salt=TEST_SALT, earliest=datetime(2026, 9, 1, tzinfo=UTC))
 
-    assert con.execute("select line_number, reason from judged_lines order by 1").fetchall() == [
-        (1, None),
-        (2, "timestamp_out_of_range"),
-    ]
-    con.close()
+    assert query(db, "select event_id from raw.events") == [("kept",)]
+    assert query(db, "select line_number, reason from raw.rejected_events") == [(2, "timestamp_out_of_range")]
+    assert query(db, "select line_number, reason from raw.rejected_rows") == [(3, "timestamp_out_of_range")]

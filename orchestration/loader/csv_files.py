@@ -36,13 +36,12 @@ def _read_rows(con: duckdb.DuckDBPyConnection, source: CsvSource, path: Path) ->
 def _store_rows(
     con: duckdb.DuckDBPyConnection, source: CsvSource, file: LandingFile, load_id: int, earliest: datetime
 ) -> FileOutcome:
-    reason, column = rejection_reason_sql(source.columns)
+    reason, column = rejection_reason_sql(source.columns, earliest)
     row_text = "concat_ws(',', " + ", ".join(f"coalesce(\"{c.name}\", '')" for c in source.columns) + ")"
     con.execute(
         f"create or replace temp table judged_rows as "
         f"select line_number, {reason} as reason, {column} as column_name, {row_text} as raw_text, "
-        f"{typed_columns_sql(source.columns)} from csv_rows",
-        {"earliest": earliest},
+        f"{typed_columns_sql(source.columns)} from csv_rows"
     )
     names = ", ".join(f'"{c.name}"' for c in source.columns)
     params = {"load_id": load_id, "path": file.path}

@@ -1,6 +1,7 @@
 """The daily exports and catalog files (CONTRACT section 3): their columns, types and value rules."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from orchestration.loader.event_contract import NUMBER_TYPES, Kind
 
@@ -143,14 +144,14 @@ def _number_out_of_range(column: Column) -> str:
     )
 
 
-def _timestamp_out_of_range(column: Column) -> str:
+def _timestamp_out_of_range(column: Column, earliest: datetime) -> str:
     """Before the earliest instant the loader takes, or more than a day after the load (now(): the file's
     transaction start)."""
     value = f"try_cast({_value(column)} as {column.sql_type})"
-    return f"({value} < $earliest or {value} > now() + interval 1 day)"
+    return f"({value} < timestamptz '{earliest.isoformat()}' or {value} > now() + interval 1 day)"
 
 
-def rejection_reason_sql(columns: tuple[Column, ...]) -> tuple[str, str]:
+def rejection_reason_sql(columns: tuple[Column, ...], earliest: datetime) -> tuple[str, str]:
     """(reason, column_name) CASE expressions over an all-varchar row: the first broken rule wins."""
     rules: list[tuple[str, str, str]] = []
     for column in columns:
@@ -170,7 +171,7 @@ def rejection_reason_sql(columns: tuple[Column, ...]) -> tuple[str, str]:
             )
     for column in columns:
         if column.sql_type in _DATED:
-            rules.append((_timestamp_out_of_range(column), "timestamp_out_of_range", column.name))
+            rules.append((_timestamp_out_of_range(column, earliest), "timestamp_out_of_range", column.name))
     for column in columns:
         if column.non_negative:
             rules.append((f"try_cast({_value(column)} as {column.sql_type}) < 0", "negative_value", column.name))

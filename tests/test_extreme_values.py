@@ -246,35 +246,19 @@ def test_the_largest_accepted_line_revenue_fits_its_column():
 
 # --- the whole pipeline ---------------------------------------------------------------------------------------
 
+
+def _purchase_of_one_item(event_id: str, price: float, quantity: int) -> dict:
+    item = {"product_id": "p1", "price": price, "quantity": quantity}
+    return event(
+        event_id, "purchase", properties={"order_id": event_id, "revenue": 10, "currency": "EUR", "items": [item]}
+    )
+
+
 ISSUE_CASES = {
     "go-zero-time": (event("go-zero-time", occurred_at="0001-01-01T00:00:00Z"), "timestamp_out_of_range"),
     "unix-epoch": (event("unix-epoch", occurred_at="1970-01-01T00:00:00Z"), "timestamp_out_of_range"),
-    "huge-quantity": (
-        event(
-            "huge-quantity",
-            "purchase",
-            properties={
-                "order_id": "o-huge",
-                "revenue": 10,
-                "currency": "EUR",
-                "items": [{"product_id": "p1", "price": 10, "quantity": 3_000_000_000}],
-            },
-        ),
-        "number_out_of_range",
-    ),
-    "huge-price": (
-        event(
-            "huge-price",
-            "purchase",
-            properties={
-                "order_id": "o-price",
-                "revenue": 10,
-                "currency": "EUR",
-                "items": [{"product_id": "p1", "price": 1e14, "quantity": 1}],
-            },
-        ),
-        "number_out_of_range",
-    ),
+    "huge-quantity": (_purchase_of_one_item("huge-quantity", 10, 3_000_000_000), "number_out_of_range"),
+    "huge-price": (_purchase_of_one_item("huge-price", 1e14, 1), "number_out_of_range"),
 }
 
 

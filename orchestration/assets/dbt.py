@@ -42,7 +42,16 @@ def funnelhouse_dbt_models(
         if plan.full_refresh:
             context.log.info(f"Rebuilding every model in full: {plan.reason}")
         warehouse.export_for_dbt()
-        args = ["build", "--vars", plan.dbt_vars_argument, *(["--full-refresh"] if plan.full_refresh else [])]
+        args = [
+            "build",
+            # Unit tests check the models' code, not the data: CI runs them (tests/test_dbt_unit_tests.py);
+            # on every hourly run they would cost as much as the data tests and find nothing new.
+            "--exclude-resource-type",
+            "unit_test",
+            "--vars",
+            plan.dbt_vars_argument,
+            *(["--full-refresh"] if plan.full_refresh else []),
+        ]
         invocation = dbt.cli(args, context=context)
         yield from invocation.stream()
         mark_built(warehouse.db, plan)

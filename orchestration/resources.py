@@ -1,10 +1,13 @@
 """Dagster resources: the warehouse paths and the dbt CLI, both configured by the caller, never on import."""
 
 import os
+from functools import cached_property
+from importlib.metadata import version
 from pathlib import Path
 
 import dagster as dg
 from dagster_dbt import DbtCliResource
+from packaging.version import Version
 
 from orchestration.assets.dbt_project import DBT_PROJECT, venv_dbt_executable
 from orchestration.settings import Settings
@@ -37,6 +40,18 @@ class WarehouseResource(dg.ConfigurableResource):
         os.environ["FUNNELHOUSE_DB"] = self.db_path
 
 
+class VenvDbtCliResource(DbtCliResource):
+    """The dbt CLI of this virtual environment.
+
+    dagster-dbt asks the executable for its version (`dbt --version`, about 5 s of imports) before every
+    build. Ours is the dbt-core installed beside this Python, whose version the package metadata knows.
+    """
+
+    @cached_property
+    def _cli_version(self) -> Version:
+        return Version(version("dbt-core"))
+
+
 def build_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
     return {
         "warehouse": WarehouseResource(
@@ -47,5 +62,5 @@ def build_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
             keep_dbt_runs=settings.keep_dbt_runs,
             earliest=settings.earliest.isoformat(),
         ),
-        "dbt": DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=venv_dbt_executable()),
+        "dbt": VenvDbtCliResource(project_dir=DBT_PROJECT, dbt_executable=venv_dbt_executable()),
     }

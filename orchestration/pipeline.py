@@ -6,13 +6,11 @@ from pathlib import Path
 
 import dagster as dg
 
+from orchestration.assets.landing import LANDING_LISTS
 from orchestration.definitions import build_definitions
 from orchestration.jobs import FUNNELHOUSE_JOB, job_run_config
 from orchestration.settings import Settings
 from orchestration.writer_lock import writer_lock
-
-# Lists each load asset reports in its metadata, gathered over every raw table for the run summary.
-LANDING_LISTS = ("failed_files", "still_quarantined", "waiting", "in_progress", "ignored", "warnings")
 
 
 @dataclass(frozen=True)

@@ -173,7 +173,7 @@ _LANDING_SECTIONS = (
     ("waiting", "still settling (changed recently): taken by a later run"),
     ("in_progress", "under a temporary name (upload in progress): taken once renamed"),
     ("ignored", "ignored: not a landing file type or folder"),
-    ("warnings", "warnings"),
+    ("warnings", "warning(s)"),
 )
 
 
@@ -182,7 +182,7 @@ def _landing_lines(landing: dict[str, list[str]]) -> list[str]:
     for name, heading in _LANDING_SECTIONS:
         entries = landing.get(name, [])
         if entries:
-            lines.append(f"  {len(entries):,} {heading}:" if name != "warnings" else "  warnings:")
+            lines.append(f"  {len(entries):,} {heading}:")
             lines += [f"    {entry}" for entry in entries[:20]]
             if len(entries) > 20:
                 lines.append(f"    ... and {len(entries) - 20:,} more")

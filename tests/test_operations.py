@@ -21,6 +21,7 @@ from orchestration.pipeline import PipelineOutcome, run_pipeline
 from orchestration.settings import Settings
 from orchestration.summary import RunSummary, format_summary
 from orchestration.writer_lock import lock_path
+from tests.conftest import query
 
 READER = Path(__file__).parent / "serving_reader.py"
 _DAYS_SERVED = "select count(distinct timezone('UTC', started_at)::date) from marts.fct_sessions"
@@ -48,11 +49,6 @@ def _land_broken_files(landing: Path) -> list[str]:
     broken_csv = landing / "ad_spend" / "ad_spend_without_spend.csv"
     broken_csv.write_text("date,platform,campaign,currency,impressions,clicks\n2026-09-02,meta,x,EUR,1,1\n")
     return [partial.relative_to(landing).as_posix(), broken_csv.relative_to(landing).as_posix()]
-
-
-def _query(db: Path, sql: str) -> list[tuple]:
-    with duckdb.connect(str(db), read_only=True) as con:
-        return con.execute(sql).fetchall()
 
 
 def _footprint(settings: Settings) -> dict:
@@ -97,7 +93,7 @@ def operated(tmp_path_factory):
         _deliver_day(shop, landing, "2026-09-02")
         broken = _land_broken_files(landing)
         second = run_pipeline(settings, full_refresh=True)
-        days_served_after_second = _query(settings.serving_db, _DAYS_SERVED)
+        days_served_after_second = query(settings.serving_db, _DAYS_SERVED)
         _deliver_day(shop, landing, "2026-09-03")
         third = run_pipeline(settings, dbt_vars=f"{{reporting_timezone: {ROME}}}")
     finally:
@@ -125,8 +121,8 @@ def test_the_serving_copy_holds_every_public_mart_as_the_warehouse_built_it(oper
     settings = operated["settings"]
     marts = "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
 
-    assert _query(settings.serving_db, marts) == _query(settings.db_path, marts)
-    assert _query(settings.serving_db, "select count(*) from marts.fct_sessions") == _query(
+    assert query(settings.serving_db, marts) == query(settings.db_path, marts)
+    assert query(settings.serving_db, "select count(*) from marts.fct_sessions") == query(
         settings.db_path, "select count(*) from marts.fct_sessions"
     )
 
@@ -140,7 +136,7 @@ def test_bad_files_are_quarantined_named_and_the_models_build_on_everything_else
     assert not [failure for failure in second.failures if failure.startswith("step failed")]
     failed = "\n".join(second.failures)
     assert all(path in failed for path in operated["broken"])
-    assert sorted(_query(settings.db_path, "select path from raw.rejected_files")) == sorted(
+    assert sorted(query(settings.db_path, "select path from raw.rejected_files")) == sorted(
         (path,) for path in operated["broken"]
     )
     # Day 2's good files were built and published in the same run; a later run names the quarantine, stays green.
@@ -159,8 +155,8 @@ def test_ten_runs_leave_the_footprint_of_one(operated):
 
 def test_a_setting_that_reshapes_history_rebuilds_it_and_stays_in_force(operated):
     settings = operated["settings"]
-    builds = _query(settings.db_path, "select full_refresh, reason, is_built from meta.build_settings order by 1")
-    sessions = _query(
+    builds = query(settings.db_path, "select full_refresh, reason, is_built from meta.build_settings order by 1")
+    sessions = query(
         settings.db_path,
         f"""select
             count(*) filter (where session_date <> timezone('{ROME}', started_at)::date),

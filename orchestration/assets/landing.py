@@ -18,6 +18,8 @@ LANDING_GROUP = "landing"
 REJECTED_SHARE_CHECK = "rejected_share_at_most_1_percent"
 REJECTED_SHARE_LIMIT = 0.01
 EVERY_FILE_LOADED_CHECK = "every_landing_file_loaded"
+# What a load did not take, as TableLoad lists; each travels in the raw asset's metadata to the run summary.
+LANDING_LISTS = ("failed_files", "still_quarantined", "waiting", "in_progress", "ignored", "warnings")
 
 
 class LoadConfig(dg.Config):
@@ -43,12 +45,7 @@ def _materialization(report: TableLoad) -> dg.MaterializeResult:
             "duplicates": report.duplicates,
             "rejected": report.rejected,
             "rejected_by_reason": dg.MetadataValue.json(report.rejected_by_reason),
-            "failed_files": dg.MetadataValue.json(report.failed_files),
-            "still_quarantined": dg.MetadataValue.json(report.still_quarantined),
-            "waiting": dg.MetadataValue.json(report.waiting),
-            "in_progress": dg.MetadataValue.json(report.in_progress),
-            "ignored": dg.MetadataValue.json(report.ignored),
-            "warnings": dg.MetadataValue.json(report.warnings),
+            **{name: dg.MetadataValue.json(getattr(report, name)) for name in LANDING_LISTS},
         },
         check_results=[_rejected_share_check(report), _every_file_loaded_check(report)],
     )

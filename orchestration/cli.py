@@ -95,6 +95,7 @@ def run(landing: Path | None, db: Path | None, full_refresh: bool, dbt_vars: str
     Exits 0 only when every file loaded and every asset and every blocking check succeeded.
     """
     from orchestration.build_settings import parse_vars
+    from orchestration.loader.salt import SaltError
     from orchestration.pipeline import run_pipeline
     from orchestration.summary import format_summary, last_load_id, summarise_run
     from orchestration.writer_lock import WarehouseBusy
@@ -114,8 +115,8 @@ def run(landing: Path | None, db: Path | None, full_refresh: bool, dbt_vars: str
     before = last_load_id(settings.db_path)
     try:
         outcome = run_pipeline(settings, full_refresh=full_refresh, dbt_vars=dbt_vars, wait_seconds=wait_seconds)
-    except WarehouseBusy as busy:
-        raise click.ClickException(str(busy)) from busy
+    except (WarehouseBusy, SaltError) as refused:
+        raise click.ClickException(str(refused)) from refused
     if settings.db_path.exists():
         try:
             click.echo(format_summary(summarise_run(settings.db_path, before, outcome.landing)))

@@ -9,6 +9,7 @@ import dagster as dg
 from orchestration.assets.landing import LANDING_LISTS
 from orchestration.definitions import build_definitions
 from orchestration.jobs import FUNNELHOUSE_JOB, job_run_config
+from orchestration.loader.salt import check_warehouse_salt, salt_for
 from orchestration.settings import Settings
 from orchestration.writer_lock import writer_lock
 
@@ -73,12 +74,14 @@ def _landing_lists(result: dg.ExecuteInProcessResult) -> dict[str, list[str]]:
 def run_pipeline(
     settings: Settings, *, full_refresh: bool = False, dbt_vars: str = "", wait_seconds: float = 0
 ) -> PipelineOutcome:
-    """Run the job as this process's one writer; raises WarehouseBusy when another run writes."""
+    """Run the job as this process's one writer; raises WarehouseBusy when another run writes, and SaltError
+    before anything runs when personal data cannot be hashed as the warehouse was (see loader/salt.py)."""
     job = build_definitions(settings).resolve_job_def(FUNNELHOUSE_JOB)
     run_config = job_run_config(
         settle_seconds=settings.settle_for(scheduled=False), full_refresh=full_refresh, dbt_vars=dbt_vars
     )
     with writer_lock(settings.db_path, wait_seconds=wait_seconds), _instance() as instance:
+        check_warehouse_salt(settings.db_path, salt_for(settings.landing_dir))
         result = job.execute_in_process(
             run_config={**run_config, "loggers": {"progress": {}}},
             instance=instance,

@@ -22,6 +22,7 @@ class WarehouseResource(dg.ConfigurableResource):
     scheduled_settle_seconds: int
     keep_dbt_runs: int
     earliest: str  # ISO instant: events and export rows dated before it are rejected
+    phone_regions: str  # comma-separated ISO regions in which national phone numbers are recognised
 
     @property
     def landing(self) -> Path:
@@ -34,6 +35,10 @@ class WarehouseResource(dg.ConfigurableResource):
     @property
     def serving_db(self) -> Path:
         return Path(self.serving_db_path)
+
+    @property
+    def phone_region_codes(self) -> tuple[str, ...]:
+        return tuple(self.phone_regions.split(","))
 
     def export_for_dbt(self) -> None:
         """dbt's profile reads the warehouse path from FUNNELHOUSE_DB; this resource is its source of truth."""
@@ -61,6 +66,7 @@ def build_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
             scheduled_settle_seconds=settings.settle_for(scheduled=True),
             keep_dbt_runs=settings.keep_dbt_runs,
             earliest=settings.earliest.isoformat(),
+            phone_regions=",".join(settings.phone_regions),
         ),
         "dbt": VenvDbtCliResource(project_dir=DBT_PROJECT, dbt_executable=venv_dbt_executable()),
     }

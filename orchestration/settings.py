@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from orchestration.loader.event_contract import EARLIEST_TIMESTAMP
+from orchestration.loader.pii import DEFAULT_PHONE_REGIONS
 
 DEFAULT_LANDING = Path("data/landing")
 DEFAULT_DB = Path("data/warehouse.duckdb")
@@ -34,6 +35,8 @@ class Settings:
     keep_dbt_runs: int = DEFAULT_KEEP_DBT_RUNS
     # Events and export rows dated before this are rejected: a device clock at 0001-01-01 or 1970 is a bug.
     earliest: datetime = EARLIEST_TIMESTAMP
+    # Phone numbers written without a country code are recognised when possible in one of these regions.
+    phone_regions: tuple[str, ...] = DEFAULT_PHONE_REGIONS
 
     @classmethod
     def from_env(cls, landing: Path | None = None, db: Path | None = None) -> "Settings":
@@ -43,6 +46,7 @@ class Settings:
         serving = os.environ.get("FUNNELHOUSE_SERVING_DB")
         settle = os.environ.get("FUNNELHOUSE_SETTLE_SECONDS")
         earliest = os.environ.get("FUNNELHOUSE_EARLIEST_DATE")
+        regions = os.environ.get("FUNNELHOUSE_PHONE_REGIONS")
         return cls(
             landing_dir=landing.resolve(),
             db_path=db.resolve(),
@@ -50,6 +54,7 @@ class Settings:
             settle_seconds=int(settle) if settle else None,
             keep_dbt_runs=int(os.environ.get("FUNNELHOUSE_KEEP_DBT_RUNS", DEFAULT_KEEP_DBT_RUNS)),
             earliest=_instant(earliest) if earliest else EARLIEST_TIMESTAMP,
+            phone_regions=tuple(r.strip().upper() for r in regions.split(",")) if regions else DEFAULT_PHONE_REGIONS,
         )
 
     @property

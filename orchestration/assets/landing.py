@@ -10,7 +10,7 @@ from datetime import datetime
 import dagster as dg
 
 from orchestration.loader.load import LANDING_SOURCES, TableLoad, load_landing_sources
-from orchestration.loader.pii import salt_from_env
+from orchestration.loader.salt import SaltError, salt_for
 from orchestration.resources import WarehouseResource
 from orchestration.writer_lock import writer_lock
 
@@ -75,18 +75,23 @@ def _every_file_loaded_check(report: TableLoad) -> dg.AssetCheckResult:
 
 
 def _load(source: str, warehouse: WarehouseResource, config: LoadConfig, log) -> list[TableLoad]:
-    """A source that fails as a whole (lock, disk, permission) is reported like a failed file, with its cause."""
+    """A source that fails as a whole (lock, disk, permission) is reported like a failed file, with its cause.
+
+    Not a salt that would hash people differently from the warehouse: that fails the step, and the run."""
     try:
         with writer_lock(warehouse.db):
             return load_landing_sources(
                 warehouse.landing,
                 warehouse.db,
                 [source],
-                salt=salt_from_env(),
+                salt=salt_for(warehouse.landing),
+                phone_regions=warehouse.phone_region_codes,
                 settle_seconds=config.settle_seconds,
                 earliest=datetime.fromisoformat(warehouse.earliest),
                 progress=log.info,
             )
+    except SaltError as error:
+        raise dg.Failure(description=f"{source}/: nothing loaded: {error}") from error
     except Exception as error:
         cause = f"{source}/: nothing loaded: {type(error).__name__}: {error}"
         log.error(cause)

@@ -22,6 +22,7 @@ from orchestration.generator.fx import REPORTING_CURRENCY, FxRates
 from orchestration.generator.stream import EventStream
 from orchestration.generator.traffic import Traffic
 from orchestration.generator.truth import CsvCounts, EventCounts, SessionCounts
+from orchestration.loader.landing_zone import DEMO_TRUTH_FILE
 
 Progress = Callable[[str], None]
 BAD_LINES_ENCODING = 2  # both in one plain .jsonl file
@@ -73,7 +74,7 @@ def _bad_lines_by_day(
 
 def _refuse_existing_landing_zone(out: Path) -> None:
     """Files left from another run would sit beside the new ones and make truth.json wrong: never mix them."""
-    taken = [name for name in (*LANDING_FOLDERS, "truth.json") if (out / name).exists()]
+    taken = [name for name in (*LANDING_FOLDERS, DEMO_TRUTH_FILE) if (out / name).exists()]
     if taken:
         raise FileExistsError(f"{out} already holds {', '.join(taken)}: generate into an empty or new directory")
 
@@ -149,7 +150,7 @@ def generate_landing_zone(
         visitors=visitors,
         start_date=start_date,
     )
-    (out / "truth.json").write_text(json.dumps(truth, indent=2) + "\n", encoding="utf-8")
+    (out / DEMO_TRUTH_FILE).write_text(json.dumps(truth, indent=2) + "\n", encoding="utf-8")
     say(
         f"done: {event_counts.lines:,} event lines, {session_counts.sessions:,} sessions, "
         f"{session_counts.orders:,} orders"

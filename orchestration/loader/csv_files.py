@@ -11,6 +11,7 @@ from orchestration.loader.csv_sources import CsvSource, rejection_reason_sql, ty
 from orchestration.loader.event_contract import EARLIEST_TIMESTAMP
 from orchestration.loader.exact_reads import FILE_ERRORS, ensure_whole_gzip, readable_alias, unreadable
 from orchestration.loader.ledger import FileOutcome, LandingFile, UnreadableFileError
+from orchestration.loader.pii import scrub_text_sql
 from orchestration.warehouse import path_literal
 
 
@@ -37,7 +38,9 @@ def _store_rows(
     con: duckdb.DuckDBPyConnection, source: CsvSource, file: LandingFile, load_id: int, earliest: datetime
 ) -> FileOutcome:
     reason, column = rejection_reason_sql(source.columns, earliest)
-    row_text = "concat_ws(',', " + ", ".join(f"coalesce(\"{c.name}\", '')" for c in source.columns) + ")"
+    row_text = scrub_text_sql(
+        "concat_ws(',', " + ", ".join(f"coalesce(\"{c.name}\", '')" for c in source.columns) + ")"
+    )
     con.execute(
         f"create or replace temp table judged_rows as "
         f"select line_number, {reason} as reason, {column} as column_name, {row_text} as raw_text, "

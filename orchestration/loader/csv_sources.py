@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from orchestration.loader.event_contract import NUMBER_TYPES, Kind
+from orchestration.loader.pii import scrub_text_sql
 
 MONEY = NUMBER_TYPES[Kind.MONEY].sql
 _DATED = ("date", "timestamptz")
@@ -180,8 +181,15 @@ def rejection_reason_sql(columns: tuple[Column, ...], earliest: datetime) -> tup
     return reason, column
 
 
+def _typed(column: Column) -> str:
+    """The cell as stored: text without plain personal data (exports carry names and notes too)."""
+    if column.sql_type == "varchar":
+        return scrub_text_sql(_value(column))
+    return f"try_cast({_value(column)} as {column.sql_type})"
+
+
 def typed_columns_sql(columns: tuple[Column, ...]) -> str:
-    return ",\n    ".join(f'try_cast({_value(c)} as {c.sql_type}) as "{c.name}"' for c in columns)
+    return ",\n    ".join(f'{_typed(c)} as "{c.name}"' for c in columns)
 
 
 def table_ddl(source: CsvSource) -> str:

@@ -15,7 +15,7 @@ from orchestration.loader.event_contract import EARLIEST_TIMESTAMP, TOP_LEVEL_OB
 from orchestration.loader.event_validation import validation_query
 from orchestration.loader.exact_reads import FILE_ERRORS, ensure_whole_gzip, readable_alias, unreadable
 from orchestration.loader.ledger import FileOutcome, LandingFile, UnreadableFileError
-from orchestration.loader.pii import mask_free_text
+from orchestration.loader.pii import scrub_text_sql
 from orchestration.warehouse import path_literal
 
 # A byte that cannot occur unescaped in valid JSON: reading lines as one CSV column split on it keeps
@@ -144,7 +144,7 @@ def _judge_prerejected(con: duckdb.DuckDBPyConnection, prerejected: list[tuple])
     )
     con.execute(
         f"insert into judged_lines (file_index, line_number, reason, rejected_text) "
-        f"select file_index, line_number, reason, {mask_free_text('raw')} from prerejected"
+        f"select file_index, line_number, reason, {scrub_text_sql('raw')} from prerejected"
     )
 
 
@@ -174,7 +174,6 @@ def judge_event_files(
     con: duckdb.DuckDBPyConnection,
     files: list[LandingFile],
     load_time: datetime,
-    salt: str,
     *,
     earliest: datetime = EARLIEST_TIMESTAMP,
 ) -> None:
@@ -193,7 +192,7 @@ def judge_event_files(
         ]
     con.execute(
         f"create or replace temp table judged_lines as {validation_query()}",
-        {"load_time": load_time, "earliest": earliest, "salt": salt},
+        {"load_time": load_time, "earliest": earliest},
     )
     _judge_prerejected(con, prerejected)
     _mark_first_deliveries(con)

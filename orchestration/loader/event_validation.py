@@ -43,8 +43,8 @@ def _paths(names) -> str:
 
 
 def _all_paths() -> list[str]:
-    """Root, top-level fields, then every property: one list, so each line is parsed once per list."""
-    return ["", *(f".{n}" for n in _TOP_LEVEL), *(f".properties.{n}" for n in property_names())]
+    """Root, top-level fields, the IP, then every property: one list, so each line is parsed once per list."""
+    return ["", *(f".{n}" for n in _TOP_LEVEL), ".context.ip", *(f".properties.{n}" for n in property_names())]
 
 
 def _position(path: str) -> int:
@@ -246,14 +246,22 @@ def _timestamp_broken(name: str, *, required: bool) -> str:
     return broken if required else f"({_is_present(_field_type(name))} and {broken})"
 
 
+def _stored_identifier(name: str) -> str:
+    """An id as stored: as sent, or as Python rewrote it when it held personal data."""
+    rewritten = f"json_extract_string(line, '$.{name}')"
+    return f"case when reason is null and was_rewritten then {rewritten} else {_field_text(name)} end"
+
+
 def _timestamp_too_early(name: str) -> str:
     return f"coalesce(try_cast({_field_text(name)} as timestamptz) < $earliest, false)"
 
 
 @cache
 def validation_query() -> str:
-    """SQL over `event_lines(file_index, line_number, raw)`; parameters $load_time and $earliest (timestamptz),
-    and $salt."""
+    """SQL over `event_lines(file_index, line_number, raw)`; parameters $load_time and $earliest (timestamptz).
+
+    Personal data is taken out after the rules judged the line as sent (see pii.py): the functions
+    Pseudonymiser.register defines must exist on the connection."""
     items_type = _prop_type("items")
     all_paths = "[" + ", ".join(f"'${path}'" for path in _all_paths()) + "]"
     return f"""
@@ -309,32 +317,40 @@ judged as (
             when {_property_broken(_too_long)} then 'string_too_long'
         end as reason
     from typed
+),
+
+de_identified as (
+    select
+        *,
+        case
+            when {pii.may_hold_personal_data_sql("raw")}
+            then pii_event_line(raw, is_json, {pii.personal_data_hits_sql("raw")})
+            else raw
+        end as line,
+        line is distinct from raw as was_rewritten
+    from judged
 )
 
 select
     file_index,
     line_number,
     reason,
-    rejected_text,
-    {_field_text("event_id")} as event_id,
+    -- Rejected lines are few and may not be JSON: their whole text loses its IP hosts.
+    case when reason is not null then {pii.truncate_ips_sql("line")} end as rejected_text,
+    {_stored_identifier("event_id")} as event_id,
     event_name,
     occurred_at,
     try_cast({_field_text("sent_at")} as timestamptz) as sent_at,
-    {_field_text("anonymous_id")} as anonymous_id,
-    {_field_text("user_id")} as user_id,
-    {pii.mask_emails(_object("page") + "::varchar")}::json as page,
-    {_object("campaign")} as campaign,
-    {pii.mask_emails(pii.truncate_context_ip(_object("context")) + "::varchar")}::json as context,
-    {
-        pii.hash_contact_properties(
-            _object("properties"), _prop_type("email"), _prop_text("email"), _prop_type("phone"), _prop_text("phone")
-        )
-    } as properties
+    {_stored_identifier("anonymous_id")} as anonymous_id,
+    {_stored_identifier("user_id")} as user_id,
+    objects[1]::json as page,
+    objects[2]::json as campaign,
+    {pii.truncate_context_ip("objects[3]", _field_text("context.ip"))} as context,
+    objects[4]::json as properties
 from (
     select
         *,
-        case when reason is null then json_extract(raw, {_paths(TOP_LEVEL_OBJECTS)}) end as objects,
-        case when reason is not null then {pii.mask_free_text("coalesce(raw, '')")} end as rejected_text
-    from judged
+        case when reason is null then json_extract(line, {_paths(TOP_LEVEL_OBJECTS)}) end as objects
+    from de_identified
 )
 """

@@ -14,6 +14,8 @@ from pathlib import Path
 from orchestration.loader.csv_sources import CSV_SOURCES
 
 EVENTS = "events"
+# `funnelhouse generate` writes what it planted beside the data; no shop's landing zone holds it.
+DEMO_TRUTH_FILE = "truth.json"
 
 
 def _landing_sources() -> dict[str, tuple[str, ...]]:
@@ -145,6 +147,11 @@ def _zone_warnings(landing: Path, files: list[ListedFile]) -> list[str]:
             f"{', '.join(f'{s}/' for s in LANDING_SOURCES)}?"
         )
     return warnings
+
+
+def is_demo_landing_zone(landing: Path) -> bool:
+    """Written by `funnelhouse generate`: synthetic people only, so the public demo salt may hash them."""
+    return (landing / DEMO_TRUTH_FILE).is_file()
 
 
 def list_landing_zone(landing: Path, *, settle_seconds: float = 0, now: float | None = None) -> LandingListing:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.loader.pii import mask_free_text
+from orchestration.loader.pii import scrub_text_sql
 
 RAW_SCHEMA_DDL = (
     "create schema if not exists raw",
@@ -139,7 +139,7 @@ def quarantined_contents(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]
 def quarantine(con: duckdb.DuckDBPyConnection, file: LandingFile, error: str) -> None:
     """Record the file's content as unreadable. The error text is masked: DuckDB quotes the offending line."""
     con.execute(
-        f"insert into raw.rejected_files select ?, ?, ?, ?, {mask_free_text('error')}, now() from (select ? as error)",
+        f"insert into raw.rejected_files select ?, ?, ?, ?, {scrub_text_sql('error')}, now() from (select ? as error)",
         [file.source, file.path, file.sha256, file.bytes, error],
     )
 

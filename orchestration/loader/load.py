@@ -43,6 +43,7 @@ from orchestration.loader.ledger import (
     quarantined_contents,
     record_load,
 )
+from orchestration.loader.salt import pin_salt, salt_for
 
 # Event files are judged in batches of about this much text (compressed files count at an assumed ratio):
 # one parallel query per batch instead of one mostly serial query per file.
@@ -196,12 +197,11 @@ def _load_event_batch(
     batch: list[LandingFile],
     report: TableLoad,
     load_time: datetime,
-    salt: str,
     earliest: datetime,
     progress: Progress,
 ) -> None:
     try:
-        judge_event_files(con, batch, load_time, salt, earliest=earliest)
+        judge_event_files(con, batch, load_time, earliest=earliest)
     except (UnreadableFileError, duckdb.Error) as error:
         if len(batch) == 1:
             _quarantined(con, report, batch[0], error, progress)
@@ -209,7 +209,7 @@ def _load_event_batch(
         # A bad file fails its whole batch: judge each file alone to find it; the others load as usual,
         # in path order, so the first delivery of an event id still wins.
         for file in batch:
-            _load_event_batch(con, [file], report, load_time, salt, earliest, progress)
+            _load_event_batch(con, [file], report, load_time, earliest, progress)
         return
     for index, file in enumerate(batch):
         try:
@@ -224,13 +224,12 @@ def _load_event_files(
     con: duckdb.DuckDBPyConnection,
     files: list[LandingFile],
     report: TableLoad,
-    salt: str,
     earliest: datetime,
     progress: Progress,
 ) -> None:
     load_time = datetime.now(UTC)
     for batch in _event_batches(files):
-        _load_event_batch(con, batch, report, load_time, salt, earliest, progress)
+        _load_event_batch(con, batch, report, load_time, earliest, progress)
 
 
 def _load_csv_files(
@@ -254,7 +253,6 @@ def load_table(
     listing: LandingListing,
     table: str,
     *,
-    salt: str,
     earliest: datetime,
     progress: Progress,
 ) -> TableLoad:
@@ -262,7 +260,7 @@ def load_table(
     _note_listing(report, listing)
     pending = _pending_files(listing, report, loaded_hashes(con), quarantined_contents(con))
     if table == EVENTS:
-        _load_event_files(con, pending, report, salt, earliest, progress)
+        _load_event_files(con, pending, report, earliest, progress)
     else:
         _load_csv_files(con, pending, report, earliest, progress)
     report.rejected_by_reason = _rejections_by_reason(con, table, report.load_ids)
@@ -275,6 +273,7 @@ def load_landing_sources(
     sources: Iterable[str] = tuple(LANDING_SOURCES),
     *,
     salt: str | None = None,
+    phone_regions: tuple[str, ...] = pii.DEFAULT_PHONE_REGIONS,
     progress: Progress = lambda _line: None,
     settle_seconds: float = 0,
     earliest: datetime = EARLIEST_TIMESTAMP,
@@ -283,8 +282,10 @@ def load_landing_sources(
 
     A file modified within the last settle_seconds is left for a later run: it may still be uploading.
     Events and export rows dated before `earliest` are rejected (timestamp_out_of_range).
+    Personal data is hashed with `salt` (by default FUNNELHOUSE_PII_SALT, see salt.py); SaltError, before
+    anything is loaded, when the warehouse was built with another salt or a real landing zone has none.
     """
-    salt = salt if salt is not None else pii.salt_from_env()
+    salt = salt if salt is not None else salt_for(landing)
     listing = list_landing_zone(landing, settle_seconds=settle_seconds)
     con = warehouse.connect(db_path)
     # Each file commits on its own; checkpointing after every one would rewrite the table in small steps.
@@ -292,11 +293,12 @@ def load_landing_sources(
     con.execute(f"set checkpoint_threshold = '{LOAD_CHECKPOINT_THRESHOLD}'")
     try:
         ensure_raw_schema(con)
+        pin_salt(con, salt)
         for csv_source in CSV_SOURCES.values():
             con.execute(table_ddl(csv_source))
-        pii.register_functions(con)
+        pii.Pseudonymiser(salt, phone_regions).register(con)
         reports = [
-            load_table(con, listing, table, salt=salt, earliest=earliest, progress=progress)
+            load_table(con, listing, table, earliest=earliest, progress=progress)
             for source in sources
             for table in LANDING_SOURCES[source]
         ]

@@ -132,3 +132,55 @@ def run(landing: Path | None, db: Path | None, full_refresh: bool, dbt_vars: str
             click.echo(failure, err=True)
         click.echo("The run FAILED: see the lines above, or the run in `make dev`.", err=True)
         sys.exit(1)
+
+
+@main.command()
+@click.option("--user-id", "user_ids", multiple=True, help="The shop's customer id (repeatable).")
+@click.option("--anonymous-id", "anonymous_ids", multiple=True, help="A device or browser id (repeatable).")
+@click.option("--email", "emails", multiple=True, help="An e-mail address the person signed up with (repeatable).")
+@click.option("--landing", type=click.Path(path_type=Path), help="Landing zone [FUNNELHOUSE_LANDING].")
+@click.option("--db", type=click.Path(path_type=Path), help="Warehouse file [FUNNELHOUSE_DB].")
+def forget(
+    user_ids: tuple[str, ...],
+    anonymous_ids: tuple[str, ...],
+    emails: tuple[str, ...],
+    landing: Path | None,
+    db: Path | None,
+) -> None:
+    """Erase a person (GDPR article 17) from every table and the serving copy, then rebuild what changed.
+
+    Their devices go with them; later deliveries of their events are dropped. Nothing printed names them.
+    """
+    from orchestration.erasure import ErasureRequest, NobodyToForget
+    from orchestration.erasure import forget as erase
+    from orchestration.loader.pii import Pseudonymiser
+    from orchestration.loader.salt import SaltError, salt_for
+    from orchestration.pipeline import run_pipeline
+    from orchestration.writer_lock import WarehouseBusy, writer_lock
+
+    request = ErasureRequest(user_ids, anonymous_ids, emails)
+    if not request.describe():
+        raise click.UsageError("name the person: --user-id, --anonymous-id or --email")
+    settings = Settings.from_env(landing, db)
+    if not settings.db_path.exists():
+        raise click.ClickException(f"no warehouse at {settings.db_path}: set FUNNELHOUSE_DB or pass --db")
+    try:
+        with writer_lock(settings.db_path):
+            pseudonymiser = Pseudonymiser(salt_for(settings.landing_dir), settings.phone_regions)
+            erasure = erase(settings.db_path, request, pseudonymiser)
+            click.echo(
+                f"Erasure {erasure.erasure_id} ({request.describe()}): {erasure.events:,} events of "
+                f"{erasure.devices:,} devices, {erasure.total_rows:,} rows removed:"
+            )
+            for table, rows in sorted(erasure.rows_removed.items()):
+                click.echo(f"  {table:<45} {rows:>10,}")
+            click.echo("Rebuilding what the erasure changed and republishing the serving copy ...")
+            outcome = run_pipeline(settings)
+    except (WarehouseBusy, SaltError, NobodyToForget) as refused:
+        raise click.ClickException(str(refused)) from refused
+    if not outcome.success:
+        for failure in outcome.failures:
+            click.echo(failure, err=True)
+        click.echo("The erasure is done; the rebuild FAILED and is retried by the next run.", err=True)
+        sys.exit(1)
+    click.echo(f"Done: the person is gone from {settings.db_path} and {settings.serving_db}.")

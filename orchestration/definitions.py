@@ -5,6 +5,7 @@ import dagster as dg
 from orchestration.assets.dbt import funnelhouse_dbt_models
 from orchestration.assets.landing import LANDING_ASSETS
 from orchestration.assets.serving import serving_copy
+from orchestration.forget_job import forget_person_job, rebuild_after_erasure
 from orchestration.jobs import funnelhouse_job
 from orchestration.loggers import progress_logger
 from orchestration.resources import build_resources
@@ -16,9 +17,9 @@ from orchestration.settings import Settings
 def build_definitions(settings: Settings) -> dg.Definitions:
     return dg.Definitions(
         assets=[*LANDING_ASSETS, funnelhouse_dbt_models, serving_copy],
-        jobs=[funnelhouse_job],
+        jobs=[funnelhouse_job, forget_person_job],
         schedules=[hourly_schedule],
-        sensors=[new_landing_files_sensor],
+        sensors=[new_landing_files_sensor, rebuild_after_erasure],
         resources=build_resources(settings),
         executor=dg.in_process_executor,
         loggers={"progress": progress_logger},

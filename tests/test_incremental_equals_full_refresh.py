@@ -1,14 +1,20 @@
-"""Incremental runs over a shop delivered in three parts, then a corrected FX rate, equal a full refresh of the
-same data, row for row."""
+"""Incremental runs over a shop delivered in three parts, then a corrected FX rate, then a person forgotten
+and their events delivered again, equal a full refresh of the same data, row for row."""
 
+import json
+import math
 import os
 import shutil
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
 import pytest
+from click.testing import CliRunner
 
+from orchestration.cli import main
+from orchestration.erasure import MODEL_SCHEMAS
 from orchestration.generator import generate_landing_zone
 from orchestration.pipeline import run_pipeline
 from orchestration.settings import Settings
@@ -52,8 +58,105 @@ def _correct_fx_rates(landing: Path, truth: dict) -> None:
     (landing / "fx_rates" / "fx_rates_correction.csv").write_text("date,currency,rate_to_reporting\n" + "\n".join(rows))
 
 
+def _model_tables(db: Path) -> list[str]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows = con.execute(
+            "select table_schema || '.' || table_name from information_schema.tables "
+            "where table_type = 'BASE TABLE' and table_schema in (select unnest($schemas)) order by 1",
+            {"schemas": list(MODEL_SCHEMAS)},
+        ).fetchall()
+    return [row[0] for row in rows]
+
+
+def _rows(db: Path, table: str) -> list[tuple]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(f"select * from {table} order by all").fetchall()
+
+
+def _the_person_to_forget(db: Path) -> str:
+    """A customer with orders and more than one device: their erasure touches every kind of model."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(
+            """
+            select people.customer_id
+            from intermediate.int_people as people
+            inner join marts.fct_orders as orders on orders.customer_id = people.customer_id
+            group by people.customer_id
+            order by count(distinct people.anonymous_id) desc, count(distinct orders.order_id) desc, 1
+            limit 1
+            """
+        ).fetchone()[0]
+
+
+def _their_events_as_sent(db: Path, customer_id: str) -> tuple[list[str], list[str]]:
+    """(their devices, their events as contract lines): what a tracker would send again."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        devices = [
+            row[0]
+            for row in con.execute(
+                "select anonymous_id from intermediate.int_people where customer_id = ? order by 1", [customer_id]
+            ).fetchall()
+        ]
+        cursor = con.execute(
+            """
+            select event_id, event_name, strftime(occurred_at, '%Y-%m-%dT%H:%M:%S.%gZ') as occurred_at,
+                anonymous_id, user_id, page, campaign, context, properties
+            from raw.events where user_id = $customer or anonymous_id in (select unnest($devices)) order by 1
+            """,
+            {"customer": customer_id, "devices": devices},
+        )
+        names = [column[0] for column in cursor.description]
+        lines = []
+        for row in cursor.fetchall():
+            event = dict(zip(names, row, strict=True))
+            for field in ("page", "campaign", "context", "properties"):
+                event[field] = json.loads(event[field]) if event[field] is not None else None
+            lines.append(json.dumps({key: value for key, value in event.items() if value is not None}))
+    return devices, lines
+
+
+def _forget_and_deliver_again(settings: Settings) -> dict:
+    """Forget one customer through the CLI, then land their events again; what it did, for the tests."""
+    customer_id = _the_person_to_forget(settings.db_path)
+    devices, lines = _their_events_as_sent(settings.db_path, customer_id)
+    result = CliRunner().invoke(
+        main,
+        ["forget", "--user-id", customer_id, "--landing", str(settings.landing_dir), "--db", str(settings.db_path)],
+    )
+    assert result.exit_code == 0, result.output
+    redelivered = settings.landing_dir / "events" / "redelivered.jsonl"
+    redelivered.write_text("".join(line + "\n" for line in lines))
+    outcome = run_pipeline(settings)
+    assert outcome.success, outcome.failures
+    with duckdb.connect(str(settings.db_path), read_only=True) as con:
+        erasure = con.execute("select events, devices, rows_removed from raw.erasures").fetchall()
+        forgotten = con.execute(
+            "select forgotten, loaded from raw.load_ledger where path = 'events/redelivered.jsonl'"
+        ).fetchall()
+    return {
+        "customer_id": customer_id,
+        "devices": devices,
+        "events_sent_again": len(lines),
+        "cli_output": result.output,
+        "erasure": erasure,
+        "redelivery": forgotten,
+    }
+
+
+@dataclass
+class Delivered:
+    truth: dict
+    as_planted: dict[str, list[dict]]  # INCREMENTAL_MODELS before anyone was forgotten
+    incremental: dict[str, list[dict]]  # after the erasure and the re-delivery
+    full: dict[str, list[dict]]  # a full refresh of the same data
+    every_table: dict[str, list[tuple]]  # every model table, incremental, after the erasure
+    every_table_full: dict[str, list[tuple]]
+    forgetting: dict
+    settings: Settings
+
+
 @pytest.fixture(scope="module")
-def delivered_in_three_parts(tmp_path_factory):
+def delivered_in_three_parts(tmp_path_factory) -> Delivered:
     os.environ.pop("DAGSTER_HOME", None)
     root = tmp_path_factory.mktemp("parts")
     shop = root / "shop"
@@ -71,35 +174,40 @@ def delivered_in_three_parts(tmp_path_factory):
     _correct_fx_rates(landing, truth)
     outcome = run_pipeline(settings)
     assert outcome.success, outcome.failures
+    # As delivered: what the generator planted, before anyone is forgotten.
+    as_planted = {model: _snapshot(settings.db_path, model, key) for model, key in INCREMENTAL_MODELS.items()}
+    forgetting = _forget_and_deliver_again(settings)
     incremental = {model: _snapshot(settings.db_path, model, key) for model, key in INCREMENTAL_MODELS.items()}
+    every_table = {table: _rows(settings.db_path, table) for table in _model_tables(settings.db_path)}
     outcome = run_pipeline(settings, full_refresh=True)
     assert outcome.success, outcome.failures
     full = {model: _snapshot(settings.db_path, model, key) for model, key in INCREMENTAL_MODELS.items()}
-    return truth, incremental, full
+    every_table_full = {table: _rows(settings.db_path, table) for table in _model_tables(settings.db_path)}
+    return Delivered(truth, as_planted, incremental, full, every_table, every_table_full, forgetting, settings)
 
 
 @pytest.mark.parametrize("model", sorted(INCREMENTAL_MODELS))
 def test_incremental_runs_equal_a_full_refresh(delivered_in_three_parts, model):
-    _, incremental, full = delivered_in_three_parts
-    assert len(incremental[model]) > 0
-    assert incremental[model] == full[model]
+    delivered = delivered_in_three_parts
+    assert len(delivered.incremental[model]) > 0
+    assert delivered.incremental[model] == delivered.full[model]
 
 
 def test_sessions_equal_the_sessions_the_generator_planted(delivered_in_three_parts):
-    truth, incremental, _ = delivered_in_three_parts
+    truth, incremental = delivered_in_three_parts.truth, delivered_in_three_parts.as_planted
     session_ids = {row["session_id"] for row in incremental["intermediate.int_events_sessionized"]}
     assert len(session_ids) == truth["sessions"]["sessions"]
     assert len(incremental["intermediate.int_sessions"]) == truth["sessions"]["sessions"]
 
 
 def test_purchase_sessions_equal_what_the_generator_planted(delivered_in_three_parts):
-    truth, incremental, _ = delivered_in_three_parts
+    truth, incremental = delivered_in_three_parts.truth, delivered_in_three_parts.as_planted
     purchase_sessions = [row for row in incremental["intermediate.int_sessions"] if row["purchased"]]
     assert len(purchase_sessions) == truth["sessions"]["purchase_sessions"]
 
 
 def test_the_fx_correction_re_priced_orders_of_that_day(delivered_in_three_parts):
-    truth, incremental, _ = delivered_in_three_parts
+    truth, incremental = delivered_in_three_parts.truth, delivered_in_three_parts.as_planted
     corrected_day = date.fromisoformat(truth["parameters"]["start_date"]) + timedelta(days=1)
     re_priced = [
         row
@@ -111,8 +219,68 @@ def test_the_fx_correction_re_priced_orders_of_that_day(delivered_in_three_parts
 
 
 def test_marts_hold_the_planted_sessions_and_orders_after_incremental_runs(delivered_in_three_parts):
-    truth, incremental, _ = delivered_in_three_parts
+    truth, incremental = delivered_in_three_parts.truth, delivered_in_three_parts.as_planted
     sessions = incremental["marts.fct_sessions"]
     assert len(sessions) == truth["sessions"]["sessions"]
     assert sum(row["purchased"] for row in sessions) == truth["sessions"]["purchase_sessions"]
     assert len(incremental["marts.fct_orders"]) == truth["sessions"]["orders"]
+
+
+def _same_row(left: tuple, right: tuple) -> bool:
+    """Equal, floats to a relative 1e-9: sums of doubles depend on the order rows are added in."""
+    return len(left) == len(right) and all(
+        math.isclose(a, b, rel_tol=1e-9) if isinstance(a, float) and isinstance(b, float) else a == b
+        for a, b in zip(left, right, strict=True)
+    )
+
+
+def test_every_model_table_equals_a_full_refresh_after_the_erasure(delivered_in_three_parts):
+    delivered = delivered_in_three_parts
+    assert set(delivered.every_table) == set(delivered.every_table_full)
+    for table, rows in delivered.every_table.items():
+        full = delivered.every_table_full[table]
+        assert len(rows) == len(full), table
+        assert all(_same_row(a, b) for a, b in zip(rows, full, strict=True)), table
+
+
+def _texts(db: Path) -> list[str]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        columns = con.execute(
+            "select table_schema, table_name, column_name from information_schema.columns "
+            "where data_type in ('VARCHAR', 'JSON')"
+        ).fetchall()
+        return [
+            value
+            for schema, table, column in columns
+            for (value,) in con.execute(f'select "{column}"::varchar from "{schema}"."{table}"').fetchall()
+            if value
+        ]
+
+
+def test_the_forgotten_person_is_in_no_table_of_the_warehouse_or_the_serving_copy(delivered_in_three_parts):
+    delivered = delivered_in_three_parts
+    names = [delivered.forgetting["customer_id"], *delivered.forgetting["devices"]]
+    assert len(names) >= 2  # a customer and their devices
+    for db in (delivered.settings.db_path, delivered.settings.serving_db):
+        assert [name for value in _texts(db) for name in names if name in value] == []
+
+
+def test_the_erasure_records_what_it_removed(delivered_in_three_parts):
+    forgetting = delivered_in_three_parts.forgetting
+    [(events, devices, rows_removed)] = forgetting["erasure"]
+    removed = json.loads(rows_removed)
+    assert events == forgetting["events_sent_again"] == removed["raw.events"] == removed["staging.stg_events"]
+    assert devices >= len(forgetting["devices"])
+    assert removed["marts.fct_sessions"] > 0 and removed["intermediate.int_people"] >= len(forgetting["devices"])
+
+
+def test_their_events_delivered_again_are_forgotten_not_loaded(delivered_in_three_parts):
+    forgetting = delivered_in_three_parts.forgetting
+    assert forgetting["redelivery"] == [(forgetting["events_sent_again"], 0)]
+
+
+def test_the_erasure_output_does_not_name_the_person(delivered_in_three_parts):
+    forgetting = delivered_in_three_parts.forgetting
+    assert forgetting["customer_id"] not in forgetting["cli_output"]
+    assert not any(device in forgetting["cli_output"] for device in forgetting["devices"])
+    assert "raw.events" in forgetting["cli_output"]

@@ -11,6 +11,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 from orchestration.assets.dbt_project import DBT_PROJECT, ensure_manifest
 from orchestration.assets.landing import raw_table_key
 from orchestration.build_settings import mark_built, parse_vars, plan_build
+from orchestration.erasure import clear_pending_rebuilds, latest_pending_rebuild
 from orchestration.resources import WarehouseResource
 from orchestration.writer_lock import writer_lock
 
@@ -39,6 +40,7 @@ def funnelhouse_dbt_models(
 ):
     with writer_lock(warehouse.db):
         plan = plan_build(warehouse.db, parse_vars(config.vars), full_refresh=config.full_refresh)
+        erasures_to_fold_in = latest_pending_rebuild(warehouse.db)
         if plan.full_refresh:
             context.log.info(f"Rebuilding every model in full: {plan.reason}")
         warehouse.export_for_dbt()
@@ -55,6 +57,7 @@ def funnelhouse_dbt_models(
         invocation = dbt.cli(args, context=context)
         yield from invocation.stream()
         mark_built(warehouse.db, plan)
+        clear_pending_rebuilds(warehouse.db, erasures_to_fold_in)
     _keep_partial_parse(invocation.target_path)
     _prune_past_runs(invocation.target_path, keep=warehouse.keep_dbt_runs)
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.loader.erasure_identities import ERASED_IDENTITY_COLUMNS
 from orchestration.loader.event_contract import EARLIEST_TIMESTAMP, TOP_LEVEL_OBJECTS, TOP_LEVEL_STRINGS_REQUIRED
 from orchestration.loader.event_validation import validation_query
 from orchestration.loader.exact_reads import FILE_ERRORS, ensure_whole_gzip, readable_alias, unreadable
@@ -161,6 +162,7 @@ def _mark_first_deliveries(con: duckdb.DuckDBPyConnection) -> None:
             select file_index, line_number, event_id
             from judged_lines
             where reason is null
+                and (file_index, line_number) not in (select (file_index, line_number) from forgotten_lines)
             qualify row_number() over (partition by event_id order by file_index, line_number) = 1
         )
         select file_index, line_number
@@ -170,16 +172,35 @@ def _mark_first_deliveries(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _mark_forgotten(con: duckdb.DuckDBPyConnection, salt: str) -> None:
+    """forgotten_lines: the lines of people erased before (raw.erased_identities), valid or not."""
+    con.execute("create or replace temp table forgotten_lines (file_index integer, line_number bigint)")
+    if not con.execute("select count(*) from raw.erased_identities").fetchone()[0]:
+        return  # hashing every line's ids costs; most warehouses never erase anyone
+    identities = " or ".join(
+        f"sha256($salt || '{kind}:' || {value}) in "
+        f"(select identity_sha256 from raw.erased_identities where kind = '{kind}')"
+        for kind, value in ERASED_IDENTITY_COLUMNS.items()
+    )
+    con.execute(
+        f"insert into forgotten_lines select file_index, line_number from judged_lines where {identities}",
+        {"salt": salt},
+    )
+
+
 def judge_event_files(
     con: duckdb.DuckDBPyConnection,
     files: list[LandingFile],
     load_time: datetime,
     *,
+    salt: str,
     earliest: datetime = EARLIEST_TIMESTAMP,
 ) -> None:
-    """Judge every line of a batch of files in one parallel query: temp tables judged_lines, first_deliveries.
+    """Judge every line of a batch of files in one parallel query: temp tables judged_lines, forgotten_lines,
+    first_deliveries.
 
-    Events that occurred (or were sent) before `earliest` are rejected as timestamp_out_of_range.
+    Events that occurred (or were sent) before `earliest` are rejected as timestamp_out_of_range; lines of
+    people erased before, hashed with `salt`, are forgotten.
 
     Only temp tables are written, so this runs outside any transaction: a file DuckDB cannot read as text
     fails here and is re-read line by line without an aborted transaction in the way, and a file that
@@ -195,13 +216,15 @@ def judge_event_files(
         {"load_time": load_time, "earliest": earliest},
     )
     _judge_prerejected(con, prerejected)
+    _mark_forgotten(con, salt)
     _mark_first_deliveries(con)
 
 
 def store_judged_events(
     con: duckdb.DuckDBPyConnection, file_index: int, file: LandingFile, load_id: int
 ) -> FileOutcome:
-    """Append the file's first deliveries to raw.events and its rejects to raw.rejected_events."""
+    """Append the file's first deliveries to raw.events and its rejects to raw.rejected_events; forgotten
+    people's lines go nowhere."""
     params = {"file_index": file_index, "load_id": load_id, "path": file.path}
     loaded = con.execute(
         """
@@ -224,12 +247,28 @@ def store_judged_events(
         select $load_id, $path, line_number, reason, rejected_text, now()
         from judged_lines
         where file_index = $file_index and reason is not null
+            and line_number not in (select line_number from forgotten_lines where file_index = $file_index)
         order by line_number
         """,
         params,
     )
-    rows, rejected = con.execute(
-        "select count(*), count(*) filter (where reason is not null) from judged_lines where file_index = $file_index",
+    rows, rejected, forgotten = con.execute(
+        """
+        select
+            count(*),
+            count(*) filter (where reason is not null and forgotten.line_number is null),
+            count(forgotten.line_number)
+        from judged_lines as judged
+        left join forgotten_lines as forgotten
+            on judged.file_index = forgotten.file_index and judged.line_number = forgotten.line_number
+        where judged.file_index = $file_index
+        """,
         {"file_index": file_index},
     ).fetchone()
-    return FileOutcome(rows=rows, loaded=loaded, duplicates=rows - rejected - loaded, rejected=rejected)
+    return FileOutcome(
+        rows=rows,
+        loaded=loaded,
+        duplicates=rows - rejected - loaded - forgotten,
+        rejected=rejected,
+        forgotten=forgotten,
+    )

@@ -247,9 +247,10 @@ def _timestamp_broken(name: str, *, required: bool) -> str:
 
 
 def _stored_identifier(name: str) -> str:
-    """An id as stored: as sent, or as Python rewrote it when it held personal data."""
+    """An id as stored: as sent, or as Python rewrote it when it held personal data. Rejected lines keep
+    theirs too, so a forgotten person's rejected lines are recognised (event_files._mark_forgotten)."""
     rewritten = f"json_extract_string(line, '$.{name}')"
-    return f"case when reason is null and was_rewritten then {rewritten} else {_field_text(name)} end"
+    return f"case when is_json and was_rewritten then {rewritten} else {_field_text(name)} end"
 
 
 def _timestamp_too_early(name: str) -> str:

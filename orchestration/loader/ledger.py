@@ -57,6 +57,32 @@ RAW_SCHEMA_DDL = (
         raw_text varchar,
         rejected_at timestamptz not null
     )""",
+    # Warehouses loaded before erasures existed gain the column; their loads forgot nobody.
+    "alter table raw.load_ledger add column if not exists forgotten bigint default 0",
+    # One row per erasure (`funnelhouse forget`): whom, by a hash of what was asked, and what it removed.
+    """create table if not exists raw.erasures (
+        erasure_id bigint primary key,
+        requested_as varchar not null,
+        request_sha256 varchar not null,
+        devices bigint not null,
+        events bigint not null,
+        rows_removed json not null,
+        erased_at timestamptz not null
+    )""",
+    # The identities an erasure removed, as sha256(salt || kind || ':' || value): later loads drop their events.
+    """create table if not exists raw.erased_identities (
+        erasure_id bigint not null,
+        kind varchar not null,
+        identity_sha256 varchar not null
+    )""",
+    # Devices whose models an erasure changed, for the next build to redo (anonymous_id null: the device is
+    # gone, only the days it spanned are redone). Emptied by the first build that succeeds after it.
+    """create table if not exists raw.pending_rebuilds (
+        erasure_id bigint not null,
+        anonymous_id varchar,
+        first_occurred_at timestamptz not null,
+        last_occurred_at timestamptz not null
+    )""",
     # One row per quarantined content of a path: a file is retried only when its content changes.
     """create table if not exists raw.rejected_files (
         source varchar not null,
@@ -101,6 +127,7 @@ class FileOutcome:
     loaded: int
     duplicates: int
     rejected: int
+    forgotten: int = 0  # lines of people erased before: dropped, never stored
     warnings: tuple[str, ...] = ()  # what the report should say about the file, e.g. columns not loaded
 
 
@@ -150,7 +177,9 @@ def next_load_id(con: duckdb.DuckDBPyConnection) -> int:
 
 def record_load(con: duckdb.DuckDBPyConnection, load_id: int, file: LandingFile, outcome: FileOutcome) -> None:
     con.execute(
-        "insert into raw.load_ledger values (?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
+        "insert into raw.load_ledger "
+        "(load_id, source, path, sha256, bytes, rows, loaded, duplicates, rejected, loaded_at, forgotten) "
+        "values (?, ?, ?, ?, ?, ?, ?, ?, ?, now(), ?)",
         [
             load_id,
             file.source,
@@ -161,5 +190,6 @@ def record_load(con: duckdb.DuckDBPyConnection, load_id: int, file: LandingFile,
             outcome.loaded,
             outcome.duplicates,
             outcome.rejected,
+            outcome.forgotten,
         ],
     )

@@ -66,6 +66,7 @@ class TableLoad:
     loaded: int = 0
     duplicates: int = 0
     rejected: int = 0
+    forgotten: int = 0
     rejected_by_reason: dict[str, int] = field(default_factory=dict)
     quarantined: list[str] = field(default_factory=list)  # "path: error", quarantined by this run
     still_quarantined: list[str] = field(default_factory=list)  # paths whose same content was quarantined before
@@ -83,6 +84,7 @@ class TableLoad:
         self.loaded += outcome.loaded
         self.duplicates += outcome.duplicates
         self.rejected += outcome.rejected
+        self.forgotten += outcome.forgotten
         self.warnings += outcome.warnings
 
     @property
@@ -197,11 +199,12 @@ def _load_event_batch(
     batch: list[LandingFile],
     report: TableLoad,
     load_time: datetime,
+    salt: str,
     earliest: datetime,
     progress: Progress,
 ) -> None:
     try:
-        judge_event_files(con, batch, load_time, earliest=earliest)
+        judge_event_files(con, batch, load_time, salt=salt, earliest=earliest)
     except (UnreadableFileError, duckdb.Error) as error:
         if len(batch) == 1:
             _quarantined(con, report, batch[0], error, progress)
@@ -209,7 +212,7 @@ def _load_event_batch(
         # A bad file fails its whole batch: judge each file alone to find it; the others load as usual,
         # in path order, so the first delivery of an event id still wins.
         for file in batch:
-            _load_event_batch(con, [file], report, load_time, earliest, progress)
+            _load_event_batch(con, [file], report, load_time, salt, earliest, progress)
         return
     for index, file in enumerate(batch):
         try:
@@ -224,12 +227,13 @@ def _load_event_files(
     con: duckdb.DuckDBPyConnection,
     files: list[LandingFile],
     report: TableLoad,
+    salt: str,
     earliest: datetime,
     progress: Progress,
 ) -> None:
     load_time = datetime.now(UTC)
     for batch in _event_batches(files):
-        _load_event_batch(con, batch, report, load_time, earliest, progress)
+        _load_event_batch(con, batch, report, load_time, salt, earliest, progress)
 
 
 def _load_csv_files(
@@ -253,6 +257,7 @@ def load_table(
     listing: LandingListing,
     table: str,
     *,
+    salt: str,
     earliest: datetime,
     progress: Progress,
 ) -> TableLoad:
@@ -260,7 +265,7 @@ def load_table(
     _note_listing(report, listing)
     pending = _pending_files(listing, report, loaded_hashes(con), quarantined_contents(con))
     if table == EVENTS:
-        _load_event_files(con, pending, report, earliest, progress)
+        _load_event_files(con, pending, report, salt, earliest, progress)
     else:
         _load_csv_files(con, pending, report, earliest, progress)
     report.rejected_by_reason = _rejections_by_reason(con, table, report.load_ids)
@@ -298,7 +303,7 @@ def load_landing_sources(
             con.execute(table_ddl(csv_source))
         pii.Pseudonymiser(salt, phone_regions).register(con)
         reports = [
-            load_table(con, listing, table, earliest=earliest, progress=progress)
+            load_table(con, listing, table, salt=salt, earliest=earliest, progress=progress)
             for source in sources
             for table in LANDING_SOURCES[source]
         ]

@@ -9,7 +9,8 @@
 {#- The daily funnel per channel and device type, from fct_sessions: a session counts on the day it
     started in the reporting time zone, with the orders placed in it. Incremental by day: a run redoes
     every day spanned by a session rebuilt since the last run. A session only ever grows into earlier or
-    later events, so the days it spanned before a late event are inside the days it spans after. -#}
+    later events, so the days it spanned before a late event are inside the days it spans after. Erasures
+    shrink sessions, or remove them: the days every device an erasure touched spanned are redone too. -#}
 
 with sessions as (
 
@@ -28,6 +29,15 @@ rebuilt_sessions as (
 
 ),
 
+erased_spans as (
+
+    select
+        {{ reporting_date('pending.first_occurred_at') }} as first_day,
+        {{ reporting_date('pending.last_occurred_at') }} as last_day
+    from {{ source('raw', 'pending_rebuilds') }} as pending
+
+),
+
 touched_days as (
 
     select distinct cast(spanned.day as date) as session_date
@@ -36,6 +46,11 @@ touched_days as (
         unnest(generate_series(
             rebuilt_sessions.session_date, {{ reporting_date('rebuilt_sessions.ended_at') }}, interval 1 day
         )) as spanned (day)
+    union
+    select distinct cast(spanned.day as date) as session_date
+    from
+        erased_spans,
+        unnest(generate_series(erased_spans.first_day, erased_spans.last_day, interval 1 day)) as spanned (day)
 
 ),
 {% endif %}

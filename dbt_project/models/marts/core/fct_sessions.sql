@@ -8,7 +8,8 @@
 }}
 {#- The public session mart: one row per session with its customer, channel, funnel flags and the
     orders placed in it. Incremental by device: a run rebuilds every session of the devices that new
-    events touched and of the devices whose orders a newly landed FX rate re-priced. -#}
+    events touched, of the devices whose orders a newly landed FX rate re-priced, and of the devices an
+    erasure changed. -#}
 {%- set only_touched_devices -%}
 {%- if is_incremental() %}where anonymous_id in (select touched_devices.anonymous_id from touched_devices){% endif -%}
 {%- endset %}
@@ -39,6 +40,8 @@ touched_devices as (
     union
     select anonymous_id from orders
     where fx_load_id > (select watermark.last_load_id from watermark)
+    union
+    {{ devices_pending_rebuild() }}
 
 ),
 {% endif %}

@@ -103,7 +103,7 @@ def _find_person(con: duckdb.DuckDBPyConnection) -> None:
         union
         select distinct user_id from raw.events
         where user_id is not null
-            and properties ->> 'email_sha256' in (select value from asked_for where kind = 'email')
+            and (properties ->> 'email_sha256') in (select value from asked_for where kind = 'email')
         """
     )
     stitched = (
@@ -119,13 +119,13 @@ def _find_person(con: duckdb.DuckDBPyConnection) -> None:
         {stitched}
         union
         select distinct anonymous_id from raw.events
-        where properties ->> 'email_sha256' in (select value from asked_for where kind = 'email')
+        where (properties ->> 'email_sha256') in (select value from asked_for where kind = 'email')
         """
     )
     con.execute(
         """
         create or replace temp table erased_events as
-        select event_id, anonymous_id, load_id, properties ->> 'order_id' as order_id
+        select event_id, anonymous_id, load_id, (properties ->> 'order_id') as order_id
         from raw.events
         where user_id in (select value from erased_people)
             or anonymous_id in (select anonymous_id from person_devices)

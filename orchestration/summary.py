@@ -15,6 +15,7 @@ class RunSummary:
     files_loaded: int
     events_loaded: int
     duplicates: int
+    forgotten: int  # lines of people erased before, dropped
     rejected_by_reason: dict[str, int]
     csv_rows_loaded: int
     csv_rejected_by_reason: dict[str, int]
@@ -90,12 +91,13 @@ def summarise_run(db_path: Path, after_load_id: int, landing: dict[str, list[str
     con = warehouse.connect(db_path, read_only=True)
     try:
         params = {"after": after_load_id}
-        files, events, duplicates, csv_rows = con.execute(
+        files, events, duplicates, forgotten, csv_rows = con.execute(
             """
             select
                 count(*),
                 coalesce(sum(loaded) filter (where source = 'events'), 0),
                 coalesce(sum(duplicates) filter (where source = 'events'), 0),
+                coalesce(sum(forgotten) filter (where source = 'events'), 0),
                 coalesce(sum(loaded) filter (where source <> 'events'), 0)
             from raw.load_ledger where load_id > $after
             """,
@@ -135,6 +137,7 @@ def summarise_run(db_path: Path, after_load_id: int, landing: dict[str, list[str
         files_loaded=files,
         events_loaded=events,
         duplicates=duplicates,
+        forgotten=forgotten,
         rejected_by_reason=rejected,
         csv_rows_loaded=csv_rows,
         csv_rejected_by_reason=csv_rejected,
@@ -199,6 +202,7 @@ def format_summary(summary: RunSummary) -> str:
         *_landing_lines(summary.landing),
         f"  events loaded                  {summary.events_loaded:>12,}",
         f"  duplicate deliveries skipped   {summary.duplicates:>12,}",
+        *([f"  events of forgotten people     {summary.forgotten:>12,}"] if summary.forgotten else []),
         f"  event lines rejected           {rejected_events:>12,}",
         *_reasons(summary.rejected_by_reason),
         f"  export rows loaded (CSV)       {summary.csv_rows_loaded:>12,}",

@@ -234,7 +234,7 @@ def test_a_failed_run_names_the_underlying_cause_not_nothing_new(tmp_path, landi
 
 def test_the_summary_never_says_nothing_new_while_files_were_left_unloaded(tmp_path):
     def headline(files_loaded: int, landing: dict[str, list[str]]) -> str:
-        summary = RunSummary(tmp_path, files_loaded, 0, 0, {}, 0, {}, 0, 0, 0, 0, 0, 0, None, None, landing=landing)
+        summary = RunSummary(tmp_path, files_loaded, 0, 0, 0, {}, 0, {}, 0, 0, 0, 0, 0, 0, None, None, landing=landing)
         return format_summary(summary)
 
     left = headline(0, {"failed_files": ["events/a.parquet: truncated"], "waiting": ["events/b.jsonl"]})

@@ -7,7 +7,7 @@ import hashlib
 ERASED_IDENTITY_COLUMNS = {
     "user_id": "user_id",
     "anonymous_id": "anonymous_id",
-    "email": "properties ->> 'email_sha256'",
+    "email": "(properties ->> 'email_sha256')",
 }
 
 

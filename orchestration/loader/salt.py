@@ -88,10 +88,14 @@ def pin_salt(con: duckdb.DuckDBPyConnection, salt: str) -> None:
 
 
 def check_warehouse_salt(db_path: Path, salt: str) -> None:
-    """check_salt for a warehouse file, without creating it."""
+    """check_salt for a warehouse file, without creating it. A warehouse another process holds open is not
+    checked here: the load steps check it (pin_salt) and report that lock with its holder."""
     if not db_path.exists():
         return
-    con = duckdb.connect(str(db_path), read_only=True)
+    try:
+        con = duckdb.connect(str(db_path), read_only=True)
+    except duckdb.IOException:
+        return
     try:
         check_salt(con, salt)
     finally:

@@ -187,6 +187,8 @@ def _remove_from_models(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     first_load = con.execute("select min(load_id) from erased_events").fetchone()[0]
     for schema, table, columns in _model_tables(con):
         if table in _PER_LOAD_TABLES:
+            if first_load is None:
+                continue  # only rejected lines named the person: no load's summary changes
             condition = f"load_id >= {int(first_load)}"
         else:
             matches = [f'"{c}" in ({_PERSON_COLUMNS[c]})' for c in columns if c in _PERSON_COLUMNS]

@@ -17,7 +17,7 @@ from orchestration.pipeline import run_pipeline
 from orchestration.settings import Settings
 from orchestration.summary import format_summary, last_load_id, summarise_run
 from tests.conftest import load, query
-from tests.test_personal_data import leaked, text_values
+from tests.test_personal_data import text_values
 
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 PHONE_VALUE = re.compile(r'"phone"\s*:\s*"([^"]+)"')
@@ -110,11 +110,22 @@ def _host_part_is_zero(ip: str) -> bool:
     return int(address) & ((1 << host_bits) - 1) == 0
 
 
+# Whatever could be an e-mail, a phone (as written, or its digits) or an IP address, in any text.
+_PERSONAL_LOOKING = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}|\+?\d[\d ()-]{5,}\d|[0-9A-Fa-f:.]{7,}")
+
+
+def _personal_looking_tokens(values: list[str]) -> set[str]:
+    """One pass of one expression over the text: checking each planted value against each stored value
+    would cost thousands times more."""
+    return {token.strip() for value in values for token in _PERSONAL_LOOKING.findall(value)}
+
+
 def test_no_plain_email_phone_or_full_ip_in_any_table(shop):
     truth, settings, _ = shop
     personal = _landed_personal_data(settings.landing_dir)
     assert len(personal) >= truth["events"]["pii"]["emails"] > 0
-    assert leaked(text_values(settings.db_path), personal) == []
+    assert _personal_looking_tokens([f"x {p} x" for p in personal]) >= set(personal)  # the scan can see them
+    assert sorted(set(personal) & _personal_looking_tokens(text_values(settings.db_path))) == []
 
 
 def test_a_second_run_loads_nothing_new(shop):

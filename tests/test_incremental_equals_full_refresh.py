@@ -116,18 +116,17 @@ def _their_events_as_sent(db: Path, customer_id: str) -> tuple[list[str], list[s
 
 
 def _forget_and_deliver_again(settings: Settings) -> dict:
-    """Forget one customer through the CLI, then land their events again; what it did, for the tests."""
+    """Land one customer's events again and forget them through the CLI; what it did, for the tests."""
     customer_id = _the_person_to_forget(settings.db_path)
     devices, lines = _their_events_as_sent(settings.db_path, customer_id)
+    # Sent again before the erasure's own run, which loads the file: the loader must know them as forgotten.
+    redelivered = settings.landing_dir / "events" / "redelivered.jsonl"
+    redelivered.write_text("".join(line + "\n" for line in lines))
     result = CliRunner().invoke(
         main,
         ["forget", "--user-id", customer_id, "--landing", str(settings.landing_dir), "--db", str(settings.db_path)],
     )
     assert result.exit_code == 0, result.output
-    redelivered = settings.landing_dir / "events" / "redelivered.jsonl"
-    redelivered.write_text("".join(line + "\n" for line in lines))
-    outcome = run_pipeline(settings)
-    assert outcome.success, outcome.failures
     with duckdb.connect(str(settings.db_path), read_only=True) as con:
         erasure = con.execute("select events, devices, rows_removed from raw.erasures").fetchall()
         forgotten = con.execute(

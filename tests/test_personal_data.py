@@ -4,7 +4,7 @@
   a tracker or an export puts it (planted_personal_data.py), and a scan of everything the run leaves behind;
 - properties of the Pseudonymiser over generated text and event lines (Hypothesis, derandomized);
 - the salt rules of salt.py;
-- last, tests of bugs these found, not fixed here: each is marked BUG and fails until its bug is fixed.
+- last, the cases those tests caught in a first version of pii.py, each kept as a regression test.
 """
 
 import hashlib
@@ -536,14 +536,12 @@ def test_the_recorded_fingerprint_is_neither_the_salt_nor_its_hash(landing, db, 
     assert not any(recorded in value for value in text_values(db) if value != recorded)  # no person's hash either
 
 
-# --- BUGS found by the tests above, not fixed on this branch: each test below FAILS until its bug is fixed ---
+# --- Cases the tests above caught in a first version, kept so they stay fixed ---
 
 
 def test_the_pii_functions_run_with_only_the_packages_the_lock_file_installs():
-    # BUG: Pseudonymiser.register defines DuckDB functions with type="arrow", and DuckDB needs numpy for those;
-    # numpy is in neither pyproject.toml nor uv.lock. A fresh `make install` has no numpy, and every load
-    # fails ("'numpy' is required for this operation, but it wasn't installed"). Older virtual environments
-    # (uv sync --inexact keeps packages) still hold it, which hides the bug.
+    # DuckDB's Python functions need numpy, which nothing else pulls in: a virtual environment that kept an
+    # old numpy (uv sync --inexact keeps packages) hid that every fresh install failed every load.
     locked = set(re.findall(r'^name = "([^"]+)"', (REPO / "uv.lock").read_text(), flags=re.MULTILINE))
     unlocked = [module for module in ("numpy", "pandas") if module not in locked]
     code = (
@@ -560,8 +558,7 @@ def test_the_pii_functions_run_with_only_the_packages_the_lock_file_installs():
 
 
 def test_a_phone_or_ip_that_ends_a_sentence_is_masked(landing, db):
-    # BUG: _PHONE and the IPv4 rule refuse a "." right after the number (to keep versions and prices out), so
-    # a phone or an IPv4 address followed by a full stop is stored in the clear.
+    # The patterns refuse a "." after a number (versions, prices), except one that ends a sentence.
     write_lines(
         landing,
         "events/a.jsonl",
@@ -577,9 +574,8 @@ def test_a_phone_or_ip_that_ends_a_sentence_is_masked(landing, db):
 
 
 def test_an_ip_under_the_key_ip_outside_context_loses_its_host_part(landing, db):
-    # BUG: the SQL that picks lines for Python skips the key "ip" (context.ip is cut by SQL), so properties.ip or
-    # page.ip keeps the whole address; with a context.ip as well, the hit ends at the second "ip" key and its
-    # value is still not judged.
+    # The SQL that picks lines for Python passes over "ip" keys, taking them for context.ip (cut in SQL): an
+    # "ip" elsewhere, alone or beside context.ip, must still reach Python.
     write_lines(
         landing,
         "events/a.jsonl",
@@ -596,8 +592,8 @@ def test_an_ip_under_the_key_ip_outside_context_loses_its_host_part(landing, db)
 
 
 def test_dates_in_free_text_and_in_rejected_rows_are_not_masked_as_phones(landing, db):
-    # BUG: "2026-09-01" matches _PHONE (digits and dashes) and phonenumbers finds it possible in GB, so a date in
-    # free text becomes [phone:…], and so does the date that starts every rejected row of a dated export.
+    # "2026-09-01" is digits and dashes, and phonenumbers finds it possible in GB: dates in free text and the
+    # date that starts every rejected row of a dated export must not become [phone:…].
     write_lines(
         landing,
         "events/a.jsonl",
@@ -623,9 +619,8 @@ def test_dates_in_free_text_and_in_rejected_rows_are_not_masked_as_phones(landin
 
 
 def test_distinct_ids_that_are_not_phones_keep_distinct_values(landing, db):
-    # BUG: identifier() asks phonenumbers, which skips leading letters, so "cust 12345678" and "order 1234-5678"
-    # are both the "phone" 12345678 and get one hash (two people merged), and "acct 7700 900123" gets the hash
-    # of the person whose phone is +44 7700 900123.
+    # phonenumbers skips leading letters: asked about a whole id, it took "cust 12345678" and "order 1234-5678"
+    # for one phone (two people merged) and "acct 7700 900123" for the person whose phone is +44 7700 900123.
     ids = {"u1": "cust 12345678", "u2": "order 1234-5678", "u3": "acct 7700 900123"}
     write_lines(landing, "events/a.jsonl", [event(key, user_id=value) for key, value in ids.items()])
 
@@ -637,9 +632,8 @@ def test_distinct_ids_that_are_not_phones_keep_distinct_values(landing, db):
 
 
 def test_an_email_mask_is_not_masked_again_as_a_phone():
-    # BUG: _mask_contacts masks e-mails, then phones in the result: a mask whose 12 hex characters are digits
-    # starting with 0 (about 1 address in 2,800) reads as a national phone and is masked again, so it no longer
-    # matches the customer's hash.
+    # An e-mail mask whose 12 hex characters are digits starting with 0 (about 1 address in 2,800) reads as a
+    # national phone: masked again, it would no longer match the customer's hash.
     email = "customer2279@example.com"  # its hash under TEST_SALT starts 034082590942
 
     masked = Pseudonymiser(TEST_SALT).text(f"write to {email}")
@@ -649,15 +643,13 @@ def test_an_email_mask_is_not_masked_again_as_a_phone():
 
 @pytest.mark.parametrize("phone", ["06.12.34.56.78", "030/12345678", "+1.202.555.0147", "+44.20.7946.0958"])
 def test_dotted_and_slashed_phone_formats_are_masked(phone):
-    # BUG (contract gap): _PHONE refuses dots (except 3.3.4) and slashes, so the usual French (dotted) and German
-    # (slashed) ways of writing a number, and dotted international numbers, stay in the clear, although FR and
-    # DE are default phone regions and CONTRACT section 6 allows no plain phone anywhere.
+    # The French (dotted) and German (slashed) ways of writing a number, and dotted international numbers:
+    # FR and DE are default phone regions, and CONTRACT section 6 allows no plain phone anywhere.
     masked = Pseudonymiser("s").text(f"call {phone} today")
 
     assert phone not in masked and masked.startswith("call [phone:")
 
 
 def test_an_ipv6_address_with_leading_zero_groups_keeps_its_48_bit_network():
-    # BUG (minor: keeps less, never more): a compressed address starting with "::" is cut to "::", losing
-    # the third group of its /48 network, which pii.py promises to keep.
+    # A compressed address starting with "::" keeps the groups after it that fall in its /48 network.
     assert Pseudonymiser("s").text("from ::1:2:3:4:5:6 today") == "from 0:0:1:: today"

@@ -324,7 +324,9 @@ de_identified as (
     select
         *,
         case
+            -- The guard passes over "ip" keys, taking them for context.ip: a line without one is Python's.
             when {pii.may_hold_personal_data_sql("raw")}
+                or ({_field_type("context.ip")} is null and contains(raw, '"ip"'))
             then pii_event_line(raw, is_json, {pii.personal_data_hits_sql("raw")})
             else raw
         end as line,

@@ -33,18 +33,35 @@ MASK_HASH_CHARS = 12
 # Patterns are written for both RE2 (DuckDB) and Python's re: no look-arounds, so boundaries are groups.
 _EMAIL = r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
 _NOT_WORD = r"(^|[^0-9A-Za-z_./-])"
-_NOT_WORD_AFTER = r"([^0-9A-Za-z_./-]|$)"
-# Digits with spaces, dashes or brackets, or three-three-four with dots; never touching letters, dots,
-# dashes or slashes, which keeps timestamps, UUIDs, prices, IPs, paths and version numbers out.
-_PHONE = rf"{_NOT_WORD}(\+?\(?\d[\d \-()]{{5,20}}\d|\d{{3}}\.\d{{3}}\.\d{{4}})" + _NOT_WORD_AFTER
+# A full stop may end a sentence after a number; an @ makes the digits an e-mail's.
+_NOT_WORD_AFTER = r"([^0-9A-Za-z_./@-]|\.([^0-9A-Za-z_]|$)|$)"
+# Digits written as people write phones: with spaces, dashes or brackets (+44 7700 900123, (415) 553-1234),
+# with dots in groups (06.12.34.56.78, +1.202.555.0147, 202.555.0147), or an area code and a slash
+# (030/12345678). Never touching letters, dots, dashes or slashes, which keeps timestamps, UUIDs, prices,
+# paths and version numbers out; IPs are cut before phones are looked for.
+_PHONE_SHAPE = r"\+?\(?\d[\d \-()]{5,20}\d|\d{3}\.\d{3}\.\d{4}|\+?\d{1,4}(?:\.\d{2,4}){3,5}|\d{2,5}/\d{4,10}"
+_PHONE = rf"{_NOT_WORD}({_PHONE_SHAPE})" + _NOT_WORD_AFTER
+# Dates are digits and dashes too: 2026-09-01 (and 2026-09-01 10, before a time's colon) is no phone.
+_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}")
 _HEX = "[0-9A-Fa-f]{1,4}"
 # IPv4 keeps three octets; IPv6 its first 48 bits, written with :: (the rest of the address is consumed).
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
-_IPV4 = (rf"(^|[^0-9A-Za-z.])({_OCTET}\.{_OCTET}\.{_OCTET})\.{_OCTET}([^0-9A-Za-z.]|$)", r"\1\2.0\3")
+_IP_END = r"([^0-9A-Za-z.]|\.([^0-9A-Za-z]|$)|$)"  # 203.0.113.77:8080 and "... 203.0.113.77." too
+_IPV6_END = r"([^0-9A-Za-z.:]|$)"
+_IPV4 = (rf"(^|[^0-9A-Za-z.])({_OCTET}\.{_OCTET}\.{_OCTET})\.{_OCTET}{_IP_END}", r"\1\2.0\3")
 _IPV6_THREE_GROUPS = (rf"(^|[^0-9A-Za-z:.])({_HEX}:{_HEX}:{_HEX}):[0-9A-Fa-f:.]*", r"\1\2::")
+# ::a:b:c:d:e:f is 0:0:a:b:..., and ::a:b:c:d:e:f:g is 0:a:b:...: their /48 holds groups after the ::.
+_IPV6_SIX_AFTER_LEADING_ZEROS = (rf"(^|[^0-9A-Za-z:.])::({_HEX})(?::{_HEX}){{5}}{_IPV6_END}", r"\10:0:\2::\3")
+_IPV6_SEVEN_AFTER_LEADING_ZERO = (rf"(^|[^0-9A-Za-z:.])::({_HEX}:{_HEX})(?::{_HEX}){{5}}{_IPV6_END}", r"\10:\2::\3")
 _IPV6_COMPRESSED_EARLY = (rf"(^|[^0-9A-Za-z:.])((?:{_HEX}(?::{_HEX})?)?)::[0-9A-Fa-f:.]*", r"\1\2::")
-_IP_RULES = (_IPV4, _IPV6_THREE_GROUPS, _IPV6_COMPRESSED_EARLY)
-_IPV4_CORE = rf"{_OCTET}\.{_OCTET}\.{_OCTET}\.{_OCTET}([^0-9A-Za-z.]|$)"
+_IP_RULES = (
+    _IPV4,
+    _IPV6_THREE_GROUPS,
+    _IPV6_SIX_AFTER_LEADING_ZEROS,
+    _IPV6_SEVEN_AFTER_LEADING_ZERO,
+    _IPV6_COMPRESSED_EARLY,
+)
+_IPV4_CORE = rf"{_OCTET}\.{_OCTET}\.{_OCTET}\.{_OCTET}{_IP_END}"
 _IPV6_CORE = rf"({_HEX}:{_HEX}:{_HEX}:|{_HEX}(:{_HEX}){{0,2}}::|::{_HEX})"
 # Any key but "ip" (context.ip, on every line, is cut by SQL alone; a second "ip" key is Python's).
 _NOT_IP_KEY = r'"([^"i][^"]*|i[^"p][^"]*|ip[^"]+|i|)"\s*:\s*"\s*'
@@ -55,7 +72,7 @@ _MAY_HOLD_PERSONAL_DATA = "|".join(
     (
         r"@|%40|\\u0040",
         r'"(email|phone)"\s*:',
-        r'"ip"\s*:.*"ip"\s*:',
+        r'"ip"\s*:.*"ip"\s*:\s*"[^"]*"',
         r"%2[bB]\d|\d%20\d",
         _PHONE,
         rf'(^|[^"0-9A-Za-z./]|[^A-Za-z]/){_IPV4_CORE}',
@@ -66,7 +83,9 @@ _MAY_HOLD_PERSONAL_DATA = "|".join(
 
 _EMAIL_RE = re.compile(_EMAIL)
 _PHONE_RE = re.compile(_PHONE)
-_IP_RES = tuple((re.compile(pattern), replacement) for pattern, replacement in _IP_RULES)
+# RE2 reads \10 as group 1 then "0"; Python as group 10.
+_IP_RES = tuple((re.compile(pattern), re.sub(r"\\(\d)", r"\\g<\1>", replacement)) for pattern, replacement in _IP_RULES)
+_PHONE_SHAPE_RE = re.compile(_PHONE_SHAPE)
 _MAY_HOLD_RE = re.compile(_MAY_HOLD_PERSONAL_DATA, re.DOTALL)
 _JSON_STRING = re.compile(r'"([^"\\]*(?:\\.[^"\\]*)*)"(\s*:\s*)?')
 _NO_DIGITS = str.maketrans("", "", "0123456789")
@@ -139,13 +158,13 @@ def _phone_digits(text: str, regions: tuple[str, ...]) -> str | None:
     """The E.164 digits of a phone-shaped text, or None when it is just digits. International numbers
     (+ or 00) are taken as written; national ones must be possible in one of the regions."""
     digits = "".join(filter(str.isdigit, text))
-    if not 7 <= len(digits) <= 15:
+    if not 7 <= len(digits) <= 15 or _DATE.match(text):
         return None
     if text.startswith("+"):
         return digits if len(digits) >= 8 else None
     if text.startswith("00"):
         return digits[2:] if len(digits) >= 10 else None
-    if not (text.startswith("0") or re.search(r"[ ().-]", text)):
+    if not (text.startswith("0") or re.search(r"[ ().\-/]", text)):
         return None
     for region in regions:
         try:
@@ -183,7 +202,7 @@ class Pseudonymiser:
         bare = unquote(value).strip()
         if _EMAIL_RE.fullmatch(bare):
             return self.email_hash(bare)
-        if _phone_digits(bare, self.phone_regions) is not None:
+        if _PHONE_SHAPE_RE.fullmatch(bare) and _phone_digits(bare, self.phone_regions) is not None:
             return self.phone_hash(bare)
         return value if self.text(value) == value else self.hash(value)
 
@@ -192,9 +211,9 @@ class Pseudonymiser:
         if not _worth_a_look(value) or not _MAY_HOLD_RE.search(value):
             return value
         if "%" not in value:
-            return truncate_ips(self._mask_contacts(value))
-        parts = _URL_DELIMITERS.split(value)
-        return truncate_ips("".join(self._url_part(part) for part in parts))
+            return self._mask_contacts(truncate_ips(value))
+        parts = _URL_DELIMITERS.split(truncate_ips(value))
+        return "".join(self._url_part(part) for part in parts)
 
     def _url_part(self, part: str) -> str:
         decoded = unquote(part)
@@ -204,12 +223,14 @@ class Pseudonymiser:
         return quote(masked, safe="[]:") if decoded != part else masked
 
     def _mask_contacts(self, text: str) -> str:
+        """Phones first: an e-mail's mask is hex, which can read as digits; a phone's mask holds no @."""
+        text = _PHONE_RE.sub(self._masked_phone, text)
         if "@" in text:
             text = _EMAIL_RE.sub(lambda m: f"[email:{self.email_hash(m.group())[:MASK_HASH_CHARS]}]", text)
-        return _PHONE_RE.sub(self._masked_phone, text)
+        return text
 
     def _masked_phone(self, match: re.Match) -> str:
-        before, candidate, after = match.groups()
+        before, candidate, after = match.group(1), match.group(2), match.group(3)
         if _phone_digits(candidate, self.phone_regions) is None:
             return match.group()
         return f"{before}[phone:{self.phone_hash(candidate)[:MASK_HASH_CHARS]}]{after}"
@@ -223,6 +244,8 @@ class Pseudonymiser:
         starts = [token.start() for token in tokens]
         edits: dict[int, str] = {}  # token index -> its new JSON string
         position = 0
+        if not hits:  # picked without a hit (an "ip" key outside context): every string is judged
+            hits = [raw]
         for hit in hits:
             begin = raw.find(hit, position)
             position = begin + len(hit)

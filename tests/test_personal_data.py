@@ -653,3 +653,38 @@ def test_dotted_and_slashed_phone_formats_are_masked(phone):
 def test_an_ipv6_address_with_leading_zero_groups_keeps_its_48_bit_network():
     # A compressed address starting with "::" keeps the groups after it that fall in its /48 network.
     assert Pseudonymiser("s").text("from ::1:2:3:4:5:6 today") == "from 0:0:1:: today"
+
+
+_USER_AGENTS = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/127.0.6533.103 Safari/537.36",
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:130.0) Gecko/20100101 Firefox/130.0",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 "
+    "Instagram 343.0.0.33.101 (iPhone14,5; iOS 17_5; de_DE; de; scale=3.00; 1170x2532)",
+)
+
+
+@settings(max_examples=60, derandomize=True, deadline=None)
+@given(
+    ip=st.one_of(st.ip_addresses(v=4), st.ip_addresses(v=6)).map(str),
+    agent=st.sampled_from(_USER_AGENTS),
+    price=st.decimals(min_value=0, max_value=100000, places=2),
+    quantity=st.integers(min_value=1, max_value=10000),
+)
+def test_lines_without_personal_data_besides_context_ip_stay_in_sql(ip, agent, price, quantity):
+    """Python sees only the lines that may hold personal data besides context.ip: sending every line there
+    (an IP whose octets read as a dotted phone did) cuts the load rate by two thirds."""
+    line = json.dumps(
+        {
+            "event_id": "9f1c2a34-22aa-7f21-b81f-8d617a5784bf",
+            "event_name": "add_to_cart",
+            "occurred_at": "2026-11-13T01:29:03.276Z",
+            "anonymous_id": "12345678-1234-5678-9012-123456789012",
+            "user_id": "cus_b69a311e9e7d98b8",
+            "page": {"url": "https://shop.example/p/P0076?utm_source=ig", "title": "Silk Serum | Lumen & Loom"},
+            "context": {"user_agent": agent, "ip": ip, "country": "IT", "locale": "it-IT"},
+            "properties": {"product_id": "P0076", "price": float(price), "quantity": quantity, "order_id": "LL-100123"},
+        }
+    )
+    with duckdb.connect() as con:
+        assert con.execute(f"select {pii.may_hold_personal_data_sql('$1')}", [line]).fetchone() == (False,)

@@ -36,10 +36,18 @@ _NOT_WORD = r"(^|[^0-9A-Za-z_./-])"
 # A full stop may end a sentence after a number; an @ makes the digits an e-mail's.
 _NOT_WORD_AFTER = r"([^0-9A-Za-z_./@-]|\.([^0-9A-Za-z_]|$)|$)"
 # Digits written as people write phones: with spaces, dashes or brackets (+44 7700 900123, (415) 553-1234),
-# with dots in groups (06.12.34.56.78, +1.202.555.0147, 202.555.0147), or an area code and a slash
-# (030/12345678). Never touching letters, dots, dashes or slashes, which keeps timestamps, UUIDs, prices,
-# paths and version numbers out; IPs are cut before phones are looked for.
-_PHONE_SHAPE = r"\+?\(?\d[\d \-()]{5,20}\d|\d{3}\.\d{3}\.\d{4}|\+?\d{1,4}(?:\.\d{2,4}){3,5}|\d{2,5}/\d{4,10}"
+# with dots in groups (06.12.34.56.78, +1.202.555.0147, 202.555.0147: never four groups of one to three
+# digits, an IPv4 address), or an area code and a slash (030/12345678). Never touching letters, dots,
+# dashes or slashes, which keeps timestamps, UUIDs, prices, paths and version numbers out.
+_PHONE_SHAPE = "|".join(
+    (
+        r"\+?\(?\d[\d \-()]{5,20}\d",
+        r"\d{3}\.\d{3}\.\d{4}",
+        r"\+\d{1,4}(?:\.\d{2,4}){2,5}",
+        r"\d{2}(?:\.\d{2}){4}",
+        r"\d{2,5}/\d{4,10}",
+    )
+)
 _PHONE = rf"{_NOT_WORD}({_PHONE_SHAPE})" + _NOT_WORD_AFTER
 # Dates are digits and dashes too: 2026-09-01 (and 2026-09-01 10, before a time's colon) is no phone.
 _DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}")

@@ -18,6 +18,7 @@ from orchestration.erasure import MODEL_SCHEMAS
 from orchestration.generator import generate_landing_zone
 from orchestration.pipeline import run_pipeline
 from orchestration.settings import Settings
+from tests.test_personal_data import text_values
 
 # Every incremental model and every public mart, with the columns that identify a row; compared in full.
 INCREMENTAL_MODELS = {
@@ -242,26 +243,12 @@ def test_every_model_table_equals_a_full_refresh_after_the_erasure(delivered_in_
         assert all(_same_row(a, b) for a, b in zip(rows, full, strict=True)), table
 
 
-def _texts(db: Path) -> list[str]:
-    with duckdb.connect(str(db), read_only=True) as con:
-        columns = con.execute(
-            "select table_schema, table_name, column_name from information_schema.columns "
-            "where data_type in ('VARCHAR', 'JSON')"
-        ).fetchall()
-        return [
-            value
-            for schema, table, column in columns
-            for (value,) in con.execute(f'select "{column}"::varchar from "{schema}"."{table}"').fetchall()
-            if value
-        ]
-
-
 def test_the_forgotten_person_is_in_no_table_of_the_warehouse_or_the_serving_copy(delivered_in_three_parts):
     delivered = delivered_in_three_parts
     names = [delivered.forgetting["customer_id"], *delivered.forgetting["devices"]]
     assert len(names) >= 2  # a customer and their devices
     for db in (delivered.settings.db_path, delivered.settings.serving_db):
-        assert [name for value in _texts(db) for name in names if name in value] == []
+        assert [name for value in text_values(db) for name in names if name in value] == []
 
 
 def test_the_erasure_records_what_it_removed(delivered_in_three_parts):

@@ -29,6 +29,8 @@ from orchestration.loader.event_contract import (
     property_names,
 )
 
+# Stored for rejected lines too, so a forgotten person's rejected lines are recognised (event_files).
+IDENTIFIERS = ("event_id", "anonymous_id", "user_id")
 _TOP_LEVEL = ("event_id", "event_name", "occurred_at", "anonymous_id", "user_id", "sent_at", *TOP_LEVEL_OBJECTS)
 _NUMBER = "('BIGINT', 'UBIGINT', 'DOUBLE')"
 _INTEGER = "('BIGINT', 'UBIGINT')"
@@ -246,13 +248,6 @@ def _timestamp_broken(name: str, *, required: bool) -> str:
     return broken if required else f"({_is_present(_field_type(name))} and {broken})"
 
 
-def _stored_identifier(name: str) -> str:
-    """An id as stored: as sent, or as Python rewrote it when it held personal data. Rejected lines keep
-    theirs too, so a forgotten person's rejected lines are recognised (event_files._mark_forgotten)."""
-    rewritten = f"json_extract_string(line, '$.{name}')"
-    return f"case when is_json and was_rewritten then {rewritten} else {_field_text(name)} end"
-
-
 def _timestamp_too_early(name: str) -> str:
     return f"coalesce(try_cast({_field_text(name)} as timestamptz) < $earliest, false)"
 
@@ -323,14 +318,9 @@ judged as (
 de_identified as (
     select
         *,
-        case
-            -- The guard passes over "ip" keys, taking them for context.ip: a line without one is Python's.
-            when {pii.may_hold_personal_data_sql("raw")}
-                or ({_field_type("context.ip")} is null and contains(raw, '"ip"'))
-            then pii_event_line(raw, is_json, {pii.personal_data_hits_sql("raw")})
-            else raw
-        end as line,
-        line is distinct from raw as was_rewritten
+        -- The guard passes over "ip" keys, taking them for context.ip: a line without one is Python's.
+        {pii.may_hold_personal_data_sql("raw")}
+            or ({_field_type("context.ip")} is null and contains(raw, '"ip"')) as needs_python
     from judged
 )
 
@@ -338,22 +328,60 @@ select
     file_index,
     line_number,
     reason,
-    -- Rejected lines are few and may not be JSON: their whole text loses its IP hosts.
-    case when reason is not null then {pii.truncate_ips_sql("line")} end as rejected_text,
-    {_stored_identifier("event_id")} as event_id,
+    is_json,
+    needs_python,
     event_name,
     occurred_at,
     try_cast({_field_text("sent_at")} as timestamptz) as sent_at,
-    {_stored_identifier("anonymous_id")} as anonymous_id,
-    {_stored_identifier("user_id")} as user_id,
-    objects[1]::json as page,
-    objects[2]::json as campaign,
-    {pii.truncate_context_ip("objects[3]", _field_text("context.ip"))} as context,
-    objects[4]::json as properties
+    {_stored_columns("raw", lambda name: _field_text(name), _field_text("context.ip"))}
+from (select *, {_objects("raw")} from de_identified)
+"""
+
+
+def _stored_columns(line: str, identifier, context_ip: str) -> str:
+    """The columns stored from a line: `line` as SQL, `identifier(name)` the SQL of a top-level id, and
+    `context_ip` of context.ip, both as sent. One list for lines as sent and lines Python rewrote."""
+    stored = {name: _object(name) for name in TOP_LEVEL_OBJECTS}
+    stored["context"] = pii.truncate_context_ip(stored["context"], context_ip)
+    return ",\n    ".join(
+        [
+            # Rejected lines are few and may not be JSON: their whole text loses its IP hosts.
+            f"case when reason is not null then {pii.truncate_ips_sql(line)} end as rejected_text",
+            *(f"{identifier(name)} as {name}" for name in IDENTIFIERS),
+            *(f"{sql}::json as {name}" for name, sql in stored.items()),
+        ]
+    )
+
+
+def _objects(line: str) -> str:
+    """The top-level objects of an accepted line, parsed once: `objects` for _stored_columns."""
+    return f"case when reason is null then json_extract({line}, {_paths(TOP_LEVEL_OBJECTS)}) end as objects"
+
+
+REWRITTEN_COLUMNS = ("rejected_text", *IDENTIFIERS, *TOP_LEVEL_OBJECTS)
+
+
+@cache
+def rewrite_query() -> str:
+    """SQL updating judged_lines from `rewritten_lines(file_index, line_number, line)`: the lines Python
+    took personal data out of."""
+    columns = _stored_columns(
+        "rewritten.line",
+        lambda name: f"case when is_json then json_extract_string(rewritten.line, '$.{name}') end",
+        "case when reason is null then json_extract_string(rewritten.line, '$.context.ip') end",
+    )
+    assignments = ", ".join(f"{name} = stored.{name}" for name in REWRITTEN_COLUMNS)
+    return f"""
+update judged_lines set {assignments}
 from (
-    select
-        *,
-        case when reason is null then json_extract(line, {_paths(TOP_LEVEL_OBJECTS)}) end as objects
-    from de_identified
-)
+    select file_index, line_number, {columns}
+    from (
+        select judged.file_index, judged.line_number, judged.reason, judged.is_json, rewritten.line,
+            {_objects("rewritten.line")}
+        from judged_lines as judged
+        inner join rewritten_lines as rewritten
+            on judged.file_index = rewritten.file_index and judged.line_number = rewritten.line_number
+    ) as rewritten
+) as stored
+where judged_lines.file_index = stored.file_index and judged_lines.line_number = stored.line_number
 """

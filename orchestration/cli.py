@@ -95,7 +95,7 @@ def run(landing: Path | None, db: Path | None, full_refresh: bool, dbt_vars: str
     Exits 0 only when every file loaded and every asset and every blocking check succeeded.
     """
     from orchestration.build_settings import parse_vars
-    from orchestration.loader.salt import SaltError
+    from orchestration.loader.salt import SaltError, fingerprint, salt_for
     from orchestration.pipeline import run_pipeline
     from orchestration.summary import format_summary, last_load_id, summarise_run
     from orchestration.writer_lock import WarehouseBusy
@@ -110,7 +110,12 @@ def run(landing: Path | None, db: Path | None, full_refresh: bool, dbt_vars: str
         parse_vars(dbt_vars)
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--vars") from error
+    try:
+        salt = salt_for(settings.landing_dir)
+    except SaltError as missing:
+        raise click.ClickException(str(missing)) from missing
     click.echo(f"Funnelhouse: loading {settings.landing_dir} into {settings.db_path}")
+    click.echo(f"Personal data hashed with the salt of fingerprint {fingerprint(salt)}")
     started = time.monotonic()
     before = last_load_id(settings.db_path)
     try:

@@ -333,7 +333,7 @@ select
     event_name,
     occurred_at,
     try_cast({_field_text("sent_at")} as timestamptz) as sent_at,
-    {_stored_columns("raw", lambda name: _field_text(name), _field_text("context.ip"))}
+    {_stored_columns("raw", _field_text, _field_text("context.ip"))}
 from (select *, {_objects("raw")} from de_identified)
 """
 

@@ -1,14 +1,15 @@
 """Personal data never reaches the warehouse in the clear (CONTRACT section 6), wherever a tracker put it.
 
-Two passes share one set of patterns. DuckDB's regular expressions run over every event line and every CSV
-text value: IP addresses, under any key and in any text, lose their host part, and a cheap test picks the few
-values that may hold an e-mail address or a phone number. Only those reach Python, where the standard
-library decodes URLs and `phonenumbers` judges digit runs:
+Two passes share one set of patterns. In DuckDB, one regular expression over every event line and every
+CSV text value picks the few that may hold an e-mail, a phone or an IP address besides context.ip, which
+SQL cuts itself (it is on every line). Only the picked ones reach Python, where the standard library
+decodes URLs and judges IPs and `phonenumbers` judges digit runs:
 - an identifier (user_id, anonymous_id, event_id) that is an e-mail or phone becomes its salted hash, the
   same hash properties.email_sha256 / phone_sha256 carry, so stitching and erasure find the person;
 - properties.email and properties.phone become email_sha256 and phone_sha256;
 - any other text gets each address masked in place as [email:<12 hex>] or [phone:<12 hex>]: the first
-  characters of the same salted hash, so a masked mention can still be matched to a customer.
+  characters of the same salted hash, so a masked mention can still be matched to a customer;
+- IPv4 addresses keep three octets (the last becomes 0), IPv6 addresses their first 48 bits.
 
 A run of bare digits that neither starts with + or 0 nor is written with separators is a number, not a
 phone: shops' order and customer ids are such runs.
@@ -115,7 +116,7 @@ def personal_data_hits_sql(text_sql: str) -> str:
 
 def truncate_ips_sql(text_sql: str) -> str:
     """SQL: the text with every IPv4 and IPv6 address cut to its network part. For short values and rare
-    rows only: three regular expressions over every whole line would cost a third of the load."""
+    rows only: a regular expression per rule over every whole line would cost a third of the load."""
     for pattern, replacement in _IP_RULES:
         text_sql = f"regexp_replace({text_sql}, '{pattern}', '{replacement}', 'g')"
     return text_sql

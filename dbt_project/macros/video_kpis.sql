@@ -8,6 +8,8 @@
     cast({{ completions }} as double) / nullif({{ starts }}, 0)
 {%- endmacro %}
 
-{% macro revenue_per_view(revenue, views) -%}
-    cast({{ revenue }} as double) / nullif({{ views }}, 0)
+{#- Per video START, as the contract defines it: a view (a session's play of a video) started three times
+    offered the viewer three chances to buy. -#}
+{% macro revenue_per_view(revenue, video_starts) -%}
+    cast({{ revenue }} as double) / nullif({{ video_starts }}, 0)
 {%- endmacro %}

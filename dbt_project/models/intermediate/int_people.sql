@@ -8,8 +8,12 @@
 }}
 {#- Identity stitching (CONTRACT section 7): every anonymous_id ever seen with a user_id belongs to that
     customer for all its sessions, before and after login; when one device saw several users, the latest
-    wins. A device's customer depends on its own events only, so a run redoes the devices new loads
-    touched, from all their logins however old; the session models rebuild the same devices. -#}
+    wins. This is the one person rule: every model that names a person joins this model through the
+    person_id() macro and never derives a person itself. Purchases and refunds are sightings even when a
+    shop's backend sends them (a bot user agent): money is never a bot, and an order must belong to the
+    person its own user_id names when no one else logged in later. A device's customer depends on its own
+    events only, so a run redoes the devices new loads touched, from all their logins however old; the
+    session models rebuild the same devices. -#}
 
 with events as (
 
@@ -27,7 +31,7 @@ logged_in_events as (
         event_id,
         load_id
     from events
-    where user_id is not null and not is_bot
+    where user_id is not null and (not is_bot or event_name in ('purchase', 'refund'))
 
 ),
 

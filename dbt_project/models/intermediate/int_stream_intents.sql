@@ -3,9 +3,11 @@
     starts at the pair's LAST intent, so a viewer who comes back to the video and carts again is judged
     from the newest intent, not twice. The pair is converted when the person orders within the window
     after that intent, abandoned when the window closed without an order, and pending while it is open.
-    "Closed" is read off the warehouse's clock, the newest occurred_at loaded, never the wall clock: a
-    replay of old data judges exactly as the live run did, and the intents of the last hours before the
-    latest load are not called abandoned just because their orders have not arrived yet.
+    "Closed" is read off the warehouse's clock (int_warehouse_clock), never the wall clock: a replay of
+    old data judges exactly as the live run did, and the intents of the last hours before the latest load
+    are not called abandoned just because their orders have not arrived yet. Every choice of one row
+    (the pair's latest device, the furthest checkout step, the latest e-mail) is a total order ending in
+    the event_id, so ties on time cannot make two runs disagree.
 
     A table rebuilt every run: a later order, login or sign-up re-judges old pairs, and in-video intents
     are a small fraction of events. -#}
@@ -45,10 +47,7 @@ sign_ups as (
 
 warehouse_clock as (
 
-    {#- Every loaded event moves the clock, bots included: it says how far the data has arrived, which
-        is what the late-event check (int_event_loads) measures against too. -#}
-    select max(occurred_at) as clock_at
-    from {{ ref('stg_events') }}
+    select * from {{ ref('int_warehouse_clock') }}
 
 ),
 
@@ -69,7 +68,6 @@ pairs as (
         video_id,
         {#- person_id is the customer when there is one, so customer_id is the same on every row. -#}
         min(customer_id) as customer_id,
-        arg_max(anonymous_id, occurred_at) as anonymous_id,
         min(occurred_at) as first_intent_at,
         max(occurred_at) as last_intent_at,
         count(*) as intents,
@@ -84,12 +82,31 @@ pairs as (
 
 ),
 
+latest_intents as (
+
+    select
+        person_id,
+        video_id,
+        anonymous_id,
+        row_number() over (
+            partition by person_id, video_id order by occurred_at desc, event_id desc
+        ) as recency_rank
+    from video_events
+
+),
+
 windows as (
 
     select
-        *,
-        {{ dbt.dateadd('hour', var('abandonment_window_hours'), 'last_intent_at') }} as window_closes_at
+        pairs.*,
+        latest_intents.anonymous_id,
+        {{ dbt.dateadd('hour', var('abandonment_window_hours'), 'pairs.last_intent_at') }} as window_closes_at
     from pairs
+    inner join latest_intents
+        on
+            pairs.person_id = latest_intents.person_id
+            and pairs.video_id = latest_intents.video_id
+            and latest_intents.recency_rank = 1
 
 ),
 
@@ -112,7 +129,8 @@ orders_in_window as (
 checkout_events_by_person as (
 
     select
-        coalesce(people.customer_id, checkout_events.anonymous_id) as person_id,
+        {{ person_id('checkout_events.anonymous_id') }} as person_id,
+        checkout_events.event_id,
         checkout_events.event_name,
         checkout_events.occurred_at,
         checkout_events.checkout_step,
@@ -123,36 +141,67 @@ checkout_events_by_person as (
 
 ),
 
-checkout_after_intent as (
+checkouts_in_window as (
 
     select
         windows.person_id,
         windows.video_id,
-        bool_or(checkout_events_by_person.event_name = 'begin_checkout') as began_checkout,
-        max(checkout_events_by_person.checkout_step) as furthest_checkout_step,
-        arg_max(checkout_events_by_person.checkout_step_name, checkout_events_by_person.checkout_step)
-            as furthest_checkout_step_name
+        checkout_events_by_person.event_name,
+        checkout_events_by_person.checkout_step,
+        checkout_events_by_person.checkout_step_name,
+        row_number() over (
+            partition by windows.person_id, windows.video_id
+            order by
+                checkout_events_by_person.checkout_step desc nulls last,
+                checkout_events_by_person.occurred_at desc,
+                checkout_events_by_person.event_id desc
+        ) as furthest_rank
     from windows
     inner join checkout_events_by_person
         on
             windows.person_id = checkout_events_by_person.person_id
             and windows.last_intent_at < checkout_events_by_person.occurred_at
             and windows.window_closes_at >= checkout_events_by_person.occurred_at
-    group by windows.person_id, windows.video_id
+
+),
+
+checkout_after_intent as (
+
+    select
+        person_id,
+        video_id,
+        bool_or(event_name = 'begin_checkout') as began_checkout,
+        max(checkout_step) as furthest_checkout_step,
+        max(case when furthest_rank = 1 then checkout_step_name end) as furthest_checkout_step_name
+    from checkouts_in_window
+    group by person_id, video_id
+
+),
+
+sign_ups_by_person as (
+
+    {#- The e-mail belongs to the person of the device it was given on (the one person rule); the latest
+        sign-up wins. -#}
+    select
+        {{ person_id('sign_ups.anonymous_id') }} as person_id,
+        sign_ups.email_sha256,
+        row_number() over (
+            partition by {{ person_id('sign_ups.anonymous_id') }}
+            order by sign_ups.occurred_at desc, sign_ups.event_id desc
+        ) as recency_rank
+    from sign_ups
+    left join people
+        on sign_ups.anonymous_id = people.anonymous_id
 
 ),
 
 emails as (
 
-    {#- The e-mail belongs to the account that signed up (the event's user_id), else to the customer or
-        device the sign-up happened on; the latest sign-up wins. -#}
     select
-        coalesce(sign_ups.user_id, people.customer_id, sign_ups.anonymous_id) as person_id,
-        arg_max(sign_ups.email_sha256, sign_ups.occurred_at) as email_sha256
-    from sign_ups
-    left join people
-        on sign_ups.anonymous_id = people.anonymous_id
-    group by coalesce(sign_ups.user_id, people.customer_id, sign_ups.anonymous_id)
+        person_id,
+        email_sha256
+    from sign_ups_by_person
+    where recency_rank = 1
 
 ),
 

@@ -133,6 +133,7 @@ final as (
         touches.session_id,
         touches.anonymous_id,
         people.customer_id,
+        {{ person_id('touches.anonymous_id') }} as person_id,
         touches.event_id,
         touches.touch_index_in_session,
         touches.touch_index_in_session = 1 as is_session_start,

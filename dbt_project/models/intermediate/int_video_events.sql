@@ -42,7 +42,7 @@ final as (
         sessionized.session_id,
         events.anonymous_id,
         people.customer_id,
-        coalesce(people.customer_id, events.anonymous_id) as person_id,
+        {{ person_id('events.anonymous_id') }} as person_id,
         events.video_id,
         events.hotspot_id,
         events.product_id,

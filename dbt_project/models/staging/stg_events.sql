@@ -43,7 +43,7 @@ extracted as (
             '$.position_s', '$.cart_id', '$.list_id', '$.category', '$.query', '$.results_count',
             '$.value', '$.step', '$.step_name', '$.order_id', '$.revenue', '$.tax', '$.shipping',
             '$.discount', '$.coupon', '$.amount', '$.method', '$.email_sha256', '$.phone_sha256',
-            '$.percent'
+            '$.percent', '$.refund_id'
         ]) as property_fields
     from events
 
@@ -102,6 +102,7 @@ renamed as (
         property_fields[24] as email_sha256,
         property_fields[25] as phone_sha256,
         property_fields[26]::integer as video_percent,
+        property_fields[27] as refund_id,
 
         case when event_name in ('purchase', 'refund') then properties -> '$.items' end as items,
 
@@ -238,6 +239,7 @@ final as (
         with_campaign.discount,
         with_campaign.coupon,
         with_campaign.refund_amount,
+        with_campaign.refund_id,
         with_campaign.items,
         with_campaign.sign_up_method,
         with_campaign.email_sha256,

@@ -19,25 +19,21 @@ with purchases as (
 
 ),
 
-items as (
+numbered as (
 
+    {#- Items keep their position in the event's list: numbering them by anything else could give two
+        builds two different item_index for the same line. -#}
     select
         purchases.event_id,
         purchases.order_id,
         purchases.occurred_at,
         purchases.currency,
         purchases.load_id,
-        unnest(json_extract(purchases.items, '$[*]')) as item
-    from purchases
-
-),
-
-numbered as (
-
-    select
-        *,
-        row_number() over (partition by event_id) as item_index
-    from items
+        item_offsets.item_offset + 1 as item_index,
+        json_extract(purchases.items, '$[' || item_offsets.item_offset || ']') as item
+    from
+        purchases,
+        unnest(range(cast(json_array_length(purchases.items) as bigint))) as item_offsets (item_offset)
 
 ),
 

@@ -3,7 +3,8 @@
     with no data are zero, not missing, so "previous" is always the period just before. A year earlier is
     364 days for days and weeks (the same weekday) and 12 months for months. Sessions count on the day
     they start, orders on the day they are placed, refunds on the day they are booked (all in the
-    reporting time zone). A table: a few thousand rows rolled up from the marts. -#}
+    reporting time zone). Refunds are what was booked (capped at each order's revenue); refunds of orders
+    the warehouse does not hold are their own KPI and lower nothing. A table: a few thousand rows rolled up from the marts. -#}
 
 {%- set grains = {
     'day': {'step': "interval 1 day", 'year_ago': "interval 364 day"},
@@ -19,6 +20,7 @@
     'aov': average_order_value('gross_revenue', 'orders'),
     'gross_revenue': 'gross_revenue',
     'refunds': 'refunded_revenue',
+    'refunds_without_order': 'unmatched_refunds',
     'net_revenue': 'gross_revenue - refunded_revenue',
     'revenue_per_session': 'cast(gross_revenue as double) / nullif(sessions, 0)',
     'visits_to_purchase': 'cast(visits_to_purchase as double) / nullif(orders, 0)',
@@ -41,7 +43,6 @@ orders as (
 refunds as (
 
     select * from {{ ref('int_refunds') }}
-    where has_order
 
 ),
 
@@ -111,7 +112,8 @@ refund_measures as (
     select
         '{{ grain }}' as period_grain,
         cast({{ dbt.date_trunc(grain, 'refund_date') }} as date) as period_start,
-        sum(amount_reporting) as refunded_revenue
+        sum(booked_amount_reporting) filter (where has_order) as refunded_revenue,
+        sum(amount_reporting) filter (where not has_order) as unmatched_refunds
     from refunds
     group by 2
     {% if not loop.last %}union all{% endif %}
@@ -133,7 +135,8 @@ measures as (
         coalesce(order_measures.orders, 0) as orders,
         coalesce(order_measures.gross_revenue, 0) as gross_revenue,
         coalesce(order_measures.visits_to_purchase, 0) as visits_to_purchase,
-        coalesce(refund_measures.refunded_revenue, 0) as refunded_revenue
+        coalesce(refund_measures.refunded_revenue, 0) as refunded_revenue,
+        coalesce(refund_measures.unmatched_refunds, 0) as unmatched_refunds
     from periods
     left join session_measures
         on periods.period_grain = session_measures.period_grain and periods.period_start = session_measures.period_start

@@ -1,4 +1,5 @@
-{#- The public order mart: one row per order, with refunds, net revenue, whether it was the customer's
+{#- The public order mart: one row per order, server-side ones included (money is never a bot), with
+    its booked refunds (capped at its revenue, see int_refunds), net revenue, whether it was the person's
     first order and how many visits led to it. A table like int_orders: refunds, a customer's earlier
     orders and identity can change any order, and orders are few. -#}
 
@@ -25,8 +26,9 @@ order_refunds as (
     select
         order_id,
         count(*) as refunds,
-        sum(amount) as refunded_amount,
-        sum(amount_reporting) as refunded_amount_reporting,
+        sum(booked_amount) as refunded_amount,
+        sum(booked_amount_reporting) as refunded_amount_reporting,
+        sum(excess_amount) as refund_excess_amount,
         max(refunded_at) as last_refunded_at
     from refunds
     where has_order
@@ -53,7 +55,7 @@ visits_to_purchase as (
     from numbered_orders
     inner join sessions
         on
-            numbered_orders.person_id = coalesce(sessions.customer_id, sessions.anonymous_id)
+            numbered_orders.person_id = sessions.person_id
             and (
                 numbered_orders.session_id = sessions.session_id
                 or (
@@ -73,9 +75,11 @@ final as (
     select
         numbered_orders.order_id,
         numbered_orders.customer_id,
+        numbered_orders.purchase_user_id,
         numbered_orders.anonymous_id,
         numbered_orders.person_id,
         numbered_orders.session_id,
+        numbered_orders.is_server_side,
         numbered_orders.ordered_at,
         numbered_orders.order_date,
         numbered_orders.revenue,
@@ -92,6 +96,8 @@ final as (
         coalesce(order_refunds.refunds, 0) as refunds,
         cast(coalesce(order_refunds.refunded_amount, 0) as decimal(18, 4)) as refunded_amount,
         cast(coalesce(order_refunds.refunded_amount_reporting, 0) as decimal(18, 4)) as refunded_amount_reporting,
+        cast(coalesce(order_refunds.refund_excess_amount, 0) as decimal(18, 4)) as refund_excess_amount,
+        coalesce(order_refunds.refund_excess_amount, 0) > 0 as is_over_refunded,
         order_refunds.last_refunded_at,
         cast(
             numbered_orders.revenue_reporting - coalesce(order_refunds.refunded_amount_reporting, 0) as decimal(18, 4)

@@ -7,7 +7,8 @@
     )
 }}
 {#- The public session mart: one row per session with its customer, channel, funnel flags and the
-    orders placed in it. Incremental by device: a run rebuilds every session of the devices that new
+    orders placed in it (server-side ones included: int_orders gives each order its session), so a
+    session "purchased" when it holds an order, however the shop reported it. Incremental by device: a run rebuilds every session of the devices that new
     events touched, of the devices whose orders a newly landed FX rate re-priced, and of the devices an
     erasure changed. -#}
 {%- set only_touched_devices -%}
@@ -78,7 +79,7 @@ final as (
         sessions.session_id,
         sessions.anonymous_id,
         sessions.customer_id,
-        coalesce(sessions.customer_id, sessions.anonymous_id) as person_id,
+        sessions.person_id,
         cast(sessions.session_index as integer) as session_index,
         sessions.session_index = 1 as is_new_visitor,
         {{ reporting_date('sessions.started_at') }} as session_date,
@@ -101,7 +102,7 @@ final as (
         sessions.clicked_hotspot,
         sessions.added_to_cart,
         sessions.began_checkout,
-        sessions.purchased,
+        coalesce(session_orders.orders, 0) > 0 as purchased,
         coalesce(session_orders.orders, 0) as orders,
         cast(coalesce(session_orders.revenue, 0) as decimal(18, 4)) as revenue,
         {#- The newest load any row of the device depends on, so the daily marts know which days to redo. -#}

@@ -48,6 +48,7 @@ interactions as (
 clicks as (
 
     select
+        event_id as click_event_id,
         video_id,
         hotspot_id,
         product_id,
@@ -73,15 +74,21 @@ order_lines as (
 
 ),
 
-credited_lines as (
+clicks_before_lines as (
 
+    {#- The credited click is one row, the latest before the order with the event_id breaking ties, so the
+        video and hotspot credited always come from the same click. -#}
     select
         order_lines.order_id,
         order_lines.item_index,
         order_lines.line_revenue_reporting,
-        arg_max(clicks.video_id, clicks.clicked_at) as video_id,
-        arg_max(clicks.hotspot_id, clicks.clicked_at) as hotspot_id,
-        order_lines.product_id
+        order_lines.product_id,
+        clicks.video_id,
+        clicks.hotspot_id,
+        row_number() over (
+            partition by order_lines.order_id, order_lines.item_index
+            order by clicks.clicked_at desc, clicks.click_event_id desc
+        ) as recency_rank
     from order_lines
     inner join clicks
         on
@@ -90,8 +97,13 @@ credited_lines as (
             and order_lines.ordered_at > clicks.clicked_at
             and order_lines.ordered_at
             <= {{ dbt.dateadd('day', var('attribution_lookback_days'), 'clicks.clicked_at') }}
-    group by
-        order_lines.order_id, order_lines.item_index, order_lines.line_revenue_reporting, order_lines.product_id
+
+),
+
+credited_lines as (
+
+    select * from clicks_before_lines
+    where recency_rank = 1
 
 ),
 

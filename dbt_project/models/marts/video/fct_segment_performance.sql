@@ -41,6 +41,7 @@ views_with_video as (
         video_views.session_id,
         video_views.video_id,
         video_views.person_id,
+        video_views.video_starts,
         video_views.orders_after_view,
         video_views.revenue_after_view,
         videos.host,
@@ -72,6 +73,7 @@ variant_views as (
         '{{ dimension }}' as dimension,
         {{ dimension }} as variant,
         person_id,
+        video_starts,
         orders_after_view,
         revenue_after_view
     from views_with_video
@@ -83,6 +85,7 @@ variant_views as (
         'video_segment' as dimension,
         segments_seen.segment as variant,
         views_with_video.person_id,
+        views_with_video.video_starts,
         views_with_video.orders_after_view,
         views_with_video.revenue_after_view
     from views_with_video
@@ -99,6 +102,7 @@ variants as (
         count(distinct person_id) as viewers,
         count(distinct person_id) filter (where orders_after_view > 0) as converters,
         count(*) as views,
+        sum(video_starts) as video_starts,
         sum(revenue_after_view) as revenue_after_view
     from variant_views
     group by dimension, coalesce(variant, '(not set)')
@@ -170,8 +174,9 @@ final as (
         {{ wilson_interval_low('converters', 'viewers') }} as conversion_rate_ci_low,
         {{ wilson_interval_high('converters', 'viewers') }} as conversion_rate_ci_high,
         views,
+        cast(video_starts as bigint) as video_starts,
         cast(revenue_after_view as decimal(18, 4)) as revenue_after_view,
-        {{ revenue_per_view('revenue_after_view', 'views') }} as revenue_per_view,
+        {{ revenue_per_view('revenue_after_view', 'video_starts') }} as revenue_per_view,
         best_variant,
         is_best_variant,
         p_value_vs_best,

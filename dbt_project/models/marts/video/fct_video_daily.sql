@@ -31,7 +31,7 @@ final as (
         cast(sum(in_video_buy_nows) as bigint) as in_video_buy_nows,
         cast(sum(orders_after_view) as bigint) as orders_after_view,
         cast(sum(revenue_after_view) as decimal(18, 4)) as revenue_after_view,
-        {{ revenue_per_view('sum(revenue_after_view)', 'count(*)') }} as revenue_per_view
+        {{ revenue_per_view('sum(revenue_after_view)', 'sum(video_starts)') }} as revenue_per_view
     from views
     group by view_date, video_id
 

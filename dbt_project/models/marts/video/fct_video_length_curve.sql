@@ -42,6 +42,7 @@ viewed_buckets as (
     select
         coalesce(bucketed_videos.length_bucket, '(not set)') as length_bucket,
         count(*) as views,
+        sum(video_views.video_starts) as video_starts,
         count(distinct video_views.person_id) as viewers,
         count(distinct video_views.person_id) filter (where video_views.orders_after_view > 0) as converters,
         sum(video_views.watch_time_s) as watch_time_s,
@@ -63,6 +64,7 @@ buckets as (
         catalog_buckets.longest_video_s,
         coalesce(catalog_buckets.videos, 0) as videos,
         coalesce(viewed_buckets.views, 0) as views,
+        coalesce(viewed_buckets.video_starts, 0) as video_starts,
         coalesce(viewed_buckets.viewers, 0) as viewers,
         coalesce(viewed_buckets.converters, 0) as converters,
         coalesce(viewed_buckets.watch_time_s, 0) as watch_time_s,
@@ -83,6 +85,7 @@ final as (
         longest_video_s,
         cast(videos as bigint) as videos,
         cast(views as bigint) as views,
+        cast(video_starts as bigint) as video_starts,
         cast(viewers as bigint) as viewers,
         cast(watch_time_s as double) as watch_time_s,
         cast(hotspot_impressions as bigint) as hotspot_impressions,
@@ -91,7 +94,7 @@ final as (
         cast(converters as bigint) as converters,
         {{ conversion_rate('converters', 'viewers') }} as conversion_rate,
         cast(revenue_after_view as decimal(18, 4)) as revenue_after_view,
-        {{ revenue_per_view('revenue_after_view', 'views') }} as revenue_per_view,
+        {{ revenue_per_view('revenue_after_view', 'video_starts') }} as revenue_per_view,
         cast(converters as double) / nullif(watch_time_s / 60, 0) as converters_per_watch_minute
     from buckets
 

@@ -30,6 +30,7 @@ orders as (
 clicks as (
 
     select
+        event_id as click_event_id,
         person_id,
         video_id,
         occurred_at as clicked_at
@@ -38,19 +39,29 @@ clicks as (
 
 ),
 
-credited_orders as (
+clicks_before_orders as (
 
     select
         orders.order_id,
         orders.revenue_reporting,
-        arg_max(clicks.video_id, clicks.clicked_at) as video_id
+        clicks.video_id,
+        row_number() over (
+            partition by orders.order_id order by clicks.clicked_at desc, clicks.click_event_id desc
+        ) as recency_rank
     from orders
     inner join clicks
         on
             orders.person_id = clicks.person_id
             and orders.ordered_at > clicks.clicked_at
             and orders.ordered_at <= {{ dbt.dateadd('day', var('attribution_lookback_days'), 'clicks.clicked_at') }}
-    group by orders.order_id, orders.revenue_reporting
+
+),
+
+credited_orders as (
+
+    {#- The latest click before the order, ties broken by event_id: one video per order, build after build. -#}
+    select * from clicks_before_orders
+    where recency_rank = 1
 
 ),
 
@@ -70,6 +81,7 @@ engagement as (
     select
         video_id,
         count(*) as views,
+        sum(video_starts) as video_starts,
         count(distinct person_id) as unique_viewers,
         sum(hotspot_impressions) as hotspot_impressions,
         sum(hotspot_clicks) as hotspot_clicks
@@ -107,7 +119,7 @@ final as (
         {{ hctr('engagement.hotspot_clicks', 'engagement.hotspot_impressions') }} as hctr,
         coalesce(attributed.attributed_orders, 0) as attributed_orders,
         cast(coalesce(attributed.attributed_revenue, 0) as decimal(18, 4)) as attributed_revenue,
-        {{ revenue_per_view('attributed.attributed_revenue', 'engagement.views') }} as attributed_revenue_per_view,
+        {{ revenue_per_view('attributed.attributed_revenue', 'engagement.video_starts') }} as attributed_revenue_per_view,
         cast(coalesce(attributed.attributed_revenue, 0) - costed.production_cost_reporting as double)
         / nullif(costed.production_cost_reporting, 0) as roi
     from costed

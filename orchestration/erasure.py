@@ -30,6 +30,7 @@ _PERSON_COLUMNS = {
     "anonymous_id": "select anonymous_id from touched_devices",
     "customer_id": "select value from erased_people",
     "user_id": "select value from erased_people",
+    "purchase_user_id": "select value from erased_people",
     "person_id": "select value from erased_people",
     "order_id": "select order_id from erased_events where order_id is not null",
     "email_sha256": "select value from asked_for where kind = 'email'",

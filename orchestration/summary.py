@@ -25,6 +25,7 @@ class RunSummary:
     bot_devices: int
     late_events: int
     late_events_beyond_threshold: int
+    money: "MoneyChecks"
     last_week: "FunnelWeek | None"
     week_before: "FunnelWeek | None"
     settings: dict = field(default_factory=dict)  # dbt vars set away from the project's defaults
@@ -57,16 +58,41 @@ class FunnelWeek:
         return 1 - self.cart_purchase_sessions / self.cart_sessions if self.cart_sessions else None
 
 
+@dataclass(frozen=True)
+class MoneyChecks:
+    """Orders and refunds that count but deserve a look, in the whole warehouse (CONTRACT section 7)."""
+
+    orders: int
+    server_side_orders: int
+    orders_without_session: int
+    over_refunded_orders: int
+    refund_excess: float  # in the orders' currencies, summed: what refunds asked beyond their orders' revenue
+    refunds_without_order: int
+    refunds_without_order_value: float  # reporting currency
+
+    @classmethod
+    def read(cls, con) -> "MoneyChecks":
+        orders = con.execute(
+            "select count(*), count(*) filter (where is_server_side), count(*) filter (where session_id is null), "
+            "count(*) filter (where is_over_refunded), coalesce(sum(refund_excess_amount), 0)::double "
+            "from marts.fct_orders"
+        ).fetchone()
+        orphans = con.execute(
+            "select count(*), coalesce(sum(amount_reporting), 0)::double from marts.fct_refunds_without_order"
+        ).fetchone()
+        return cls(*orders, *orphans)
+
+
 # The two weeks end on the newest day in the warehouse (its clock), not today: a backfill reads the same.
 _FUNNEL_WEEKS = """
-with newest as (select max(session_date) as last_day from marts.fct_funnel_daily),
+with newest as (select max(date_day) as last_day from marts.fct_funnel_daily),
 weeks as (
     select
-        case when session_date > last_day - 7 then 0 else 1 end as weeks_back,
-        min(session_date), max(session_date), sum(sessions), sum(purchase_sessions), sum(cart_sessions),
+        case when date_day > last_day - 7 then 0 else 1 end as weeks_back,
+        min(date_day), max(date_day), sum(sessions), sum(purchase_sessions), sum(cart_sessions),
         sum(cart_purchase_sessions), sum(orders), sum(revenue)::double
     from marts.fct_funnel_daily, newest
-    where session_date > last_day - 14
+    where date_day > last_day - 14
     group by 1
 )
 select * from weeks order by weeks_back
@@ -126,6 +152,7 @@ def summarise_run(db_path: Path, after_load_id: int, landing: dict[str, list[str
             "from intermediate.int_event_loads where load_id > $after",
             params,
         ).fetchone()
+        money = MoneyChecks.read(con)
         weeks = {row[0]: FunnelWeek(*row[1:]) for row in con.execute(_FUNNEL_WEEKS).fetchall()}
         settings = con.execute(
             "select requested_vars from meta.build_settings where is_built order by build_id desc limit 1"
@@ -147,6 +174,7 @@ def summarise_run(db_path: Path, after_load_id: int, landing: dict[str, list[str
         bot_devices=bot_devices,
         late_events=late,
         late_events_beyond_threshold=late_beyond,
+        money=money,
         last_week=weeks.get(0),
         week_before=weeks.get(1),
         settings=json.loads(settings[0]) if settings else {},
@@ -214,12 +242,25 @@ def format_summary(summary: RunSummary) -> str:
         f"  late events in this run        {summary.late_events:>12,}  "
         f"({summary.late_events_beyond_threshold:,} beyond late_arrival_days)",
         f"  bot events flagged             {summary.bot_events:>12,}  from {summary.bot_devices:,} devices",
+        *_money_lines(summary.money),
         f"  file                           {summary.db_path}",
         f"  settings (dbt vars)            {_settings(summary.settings)}",
         "  rejects: select * from raw.rejected_events / raw.rejected_rows / raw.rejected_files",
         *_week_against_week(summary.last_week, summary.week_before),
     ]
     return "\n".join(lines)
+
+
+def _money_lines(money: MoneyChecks) -> list[str]:
+    """Every order counts, whoever reported it; what cannot be booked normally is said, not hidden."""
+    return [
+        f"  orders (fct_orders)            {money.orders:>12,}  "
+        f"({money.server_side_orders:,} server-side, {money.orders_without_session:,} without a session)",
+        f"  orders refunded beyond revenue {money.over_refunded_orders:>12,}  "
+        f"(excess {money.refund_excess:,.2f}, not booked)",
+        f"  refunds without their order    {money.refunds_without_order:>12,}  "
+        f"(worth {money.refunds_without_order_value:,.2f}; marts.fct_refunds_without_order)",
+    ]
 
 
 def _settings(requested: dict) -> str:

@@ -33,7 +33,8 @@ INCREMENTAL_MODELS = {
     "intermediate.int_video_events": "event_id",
     "marts.fct_sessions": "session_id",
     "marts.fct_orders": "order_id",
-    "marts.fct_funnel_daily": "session_date, channel, device_type",
+    "marts.fct_funnel_daily": "date_day, channel, device_type",
+    "marts.fct_refunds_without_order": "event_id",
     "marts.fct_kpi_period": "kpi, period_grain, period_start",
 }
 

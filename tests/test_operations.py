@@ -19,7 +19,7 @@ from orchestration.cli import main
 from orchestration.generator import generate_landing_zone
 from orchestration.pipeline import PipelineOutcome, run_pipeline
 from orchestration.settings import Settings
-from orchestration.summary import RunSummary, format_summary
+from orchestration.summary import MoneyChecks, RunSummary, format_summary
 from orchestration.writer_lock import lock_path
 from tests.conftest import query
 
@@ -234,7 +234,10 @@ def test_a_failed_run_names_the_underlying_cause_not_nothing_new(tmp_path, landi
 
 def test_the_summary_never_says_nothing_new_while_files_were_left_unloaded(tmp_path):
     def headline(files_loaded: int, landing: dict[str, list[str]]) -> str:
-        summary = RunSummary(tmp_path, files_loaded, 0, 0, 0, {}, 0, {}, 0, 0, 0, 0, 0, 0, None, None, landing=landing)
+        money = MoneyChecks(0, 0, 0, 0, 0.0, 0, 0.0)
+        summary = RunSummary(
+            tmp_path, files_loaded, 0, 0, 0, {}, 0, {}, 0, 0, 0, 0, 0, 0, money, None, None, landing=landing
+        )
         return format_summary(summary)
 
     left = headline(0, {"failed_files": ["events/a.parquet: truncated"], "waiting": ["events/b.jsonl"]})

@@ -1,0 +1,224 @@
+"""Numbers that agree, on a small shop written by hand: one person per device across every mart, money
+counted whoever reported it, refunds booked once and never beyond their order, and one calendar for orders.
+
+A shared tablet: u1 logs in, buys in the browser (o-browser) and the shop's backend reports a second order
+of that visit server-side (o-server); the next day u2 logs in on it and carts in a video without buying.
+By the one person rule every order, session, touch and intent of the tablet is u2's. A backend reports an
+order from an id never seen browsing (o-backend), and refunds: one re-sent under a new event id, one asking
+more than is left of its order, and one of an order (o-late) whose purchase only arrives in a later file.
+"""
+
+import pytest
+
+from orchestration.pipeline import run_pipeline
+from orchestration.settings import Settings
+from tests.conftest import event, query, write_lines
+
+TABLET, PHONE, BACKEND = "shared-tablet", "other-phone", "backend-42"
+BROWSER = {"user_agent": "Mozilla/5.0 (iPad; CPU OS 17_0 like Mac OS X)", "device_type": "tablet"}
+SERVER = {"user_agent": "python-requests/2.32.3"}
+GO_SERVER = {"user_agent": "Go-http-client/2.0"}
+
+
+def _at(day: int, hhmm: str) -> str:
+    return f"2026-09-0{day}T{hhmm}:00Z"
+
+
+def _purchase(event_id, order_id, revenue, when, device, context, user_id=None, product="p1"):
+    items = [{"product_id": product, "price": revenue, "quantity": 1}]
+    properties = {"order_id": order_id, "revenue": revenue, "currency": "EUR", "items": items}
+    return event(
+        event_id,
+        "purchase",
+        occurred_at=when,
+        anonymous_id=device,
+        user_id=user_id,
+        context=context,
+        properties=properties,
+    )
+
+
+def _refund(event_id, refund_id, order_id, amount, when):
+    properties = {"refund_id": refund_id, "order_id": order_id, "amount": amount, "currency": "EUR"}
+    return event(event_id, "refund", occurred_at=when, anonymous_id=BACKEND, context=SERVER, properties=properties)
+
+
+def _first_delivery() -> list[dict]:
+    newsletter = {"url": "https://shop.example/?utm_source=newsletter&utm_medium=email&utm_campaign=autumn"}
+    return [
+        event("t1", occurred_at=_at(1, "10:00"), anonymous_id=TABLET, user_id="u1", context=BROWSER, page=newsletter),
+        event(
+            "t2",
+            "video_start",
+            occurred_at=_at(1, "10:02"),
+            anonymous_id=TABLET,
+            context=BROWSER,
+            properties={"video_id": "v1"},
+        ),
+        event(
+            "t3",
+            "add_to_cart",
+            occurred_at=_at(1, "10:03"),
+            anonymous_id=TABLET,
+            context=BROWSER,
+            properties={"product_id": "p1", "price": 20, "quantity": 1, "currency": "EUR", "video_id": "v1"},
+        ),
+        _purchase("t4", "o-browser", 20, _at(1, "10:06"), TABLET, BROWSER, user_id="u1"),
+        _purchase("t5", "o-server", 50, _at(1, "10:20"), TABLET, SERVER, user_id="u1"),
+        event("t6", occurred_at=_at(2, "12:00"), anonymous_id=TABLET, user_id="u2", context=BROWSER),
+        event(
+            "t7",
+            "video_start",
+            occurred_at=_at(2, "12:01"),
+            anonymous_id=TABLET,
+            context=BROWSER,
+            properties={"video_id": "v2"},
+        ),
+        event(
+            "t8",
+            "add_to_cart",
+            occurred_at=_at(2, "12:02"),
+            anonymous_id=TABLET,
+            context=BROWSER,
+            properties={"product_id": "p2", "price": 35, "quantity": 1, "currency": "EUR", "video_id": "v2"},
+        ),
+        _purchase("b1", "o-backend", 15, _at(3, "08:00"), BACKEND, GO_SERVER),
+        _refund("r1", "rf-1", "o-browser", 5, _at(3, "09:00")),
+        _refund("r1-again", "rf-1", "o-browser", 5, _at(3, "09:01")),
+        _refund("r2", "rf-2", "o-browser", 30, _at(3, "10:00")),
+        _refund("r3", "rf-3", "o-late", 12, _at(3, "11:00")),
+        event("ph1", occurred_at=_at(4, "09:00"), anonymous_id=PHONE, context=BROWSER),
+    ]
+
+
+def _late_purchase() -> list[dict]:
+    return [_purchase("ph2", "o-late", 40, _at(3, "10:30"), PHONE, BROWSER)]
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory):
+    """The warehouse after the first delivery and after the late purchase: (settings, first-run figures)."""
+    root = tmp_path_factory.mktemp("numbers_agree")
+    settings = Settings(landing_dir=root / "landing", db_path=root / "warehouse.duckdb")
+    write_lines(settings.landing_dir, "events/2026-09-04.jsonl", _first_delivery())
+    first = run_pipeline(settings)
+    assert first.success, first.failures
+    before_late = {
+        "orphans": query(settings.db_path, "select refund_id, order_id, amount from marts.fct_refunds_without_order"),
+        "kpi_refunds_without_order": query(
+            settings.db_path,
+            "select sum(value) from marts.fct_kpi_period where kpi = 'refunds_without_order' and period_grain = 'day'",
+        )[0][0],
+    }
+    write_lines(settings.landing_dir, "events/2026-09-05.jsonl", _late_purchase())
+    second = run_pipeline(settings)
+    assert second.success, second.failures
+    return settings, before_late
+
+
+def _one(db, sql: str):
+    rows = query(db, sql)
+    assert len(rows) == 1, rows
+    return rows[0]
+
+
+def test_every_mart_names_the_shared_devices_latest_customer(shop):
+    settings, _ = shop
+    db = settings.db_path
+    orders = dict(query(db, f"select order_id, customer_id from marts.fct_orders where anonymous_id = '{TABLET}'"))
+    sessions = {
+        row[0] for row in query(db, f"select customer_id from marts.fct_sessions where anonymous_id = '{TABLET}'")
+    }
+    touches = {
+        row
+        for row in query(
+            db, f"select customer_id, person_id from intermediate.int_touches where anonymous_id = '{TABLET}'"
+        )
+    }
+    intents = query(db, "select customer_id, video_id from marts.fct_abandoned_stream_intent")
+
+    assert orders == {"o-browser": "u2", "o-server": "u2"}
+    assert sessions == {"u2"}
+    assert touches == {("u2", "u2")}
+    assert intents == [("u2", "v2")]
+
+
+def test_an_order_keeps_the_user_id_it_was_placed_with_and_counts_its_visits(shop):
+    settings, _ = shop
+    purchase_user, visits = _one(
+        settings.db_path,
+        "select purchase_user_id, visits_to_purchase from marts.fct_orders where order_id = 'o-browser'",
+    )
+    assert purchase_user == "u1"
+    assert visits == 1
+
+
+def test_a_server_side_order_joins_its_visitors_session_and_one_from_nowhere_has_none(shop):
+    settings, _ = shop
+    db = settings.db_path
+    by_order = {
+        order_id: (session_id, is_server_side)
+        for order_id, session_id, is_server_side in query(
+            db, "select order_id, session_id, is_server_side from marts.fct_orders"
+        )
+    }
+    tablet_session, orders_in_it, revenue_in_it, purchased = _one(
+        db,
+        f"select session_id, orders, revenue, purchased from marts.fct_sessions where anonymous_id = '{TABLET}' and session_index = 1",
+    )
+
+    assert by_order["o-server"] == (tablet_session, True)
+    assert by_order["o-browser"] == (tablet_session, False)
+    assert by_order["o-backend"] == (None, True)
+    assert (orders_in_it, float(revenue_in_it), purchased) == (2, 70.0, True)
+
+
+def test_refunds_are_booked_once_and_never_beyond_their_order(shop):
+    settings, _ = shop
+    refunds, refunded, excess, net, over = _one(
+        settings.db_path,
+        "select refunds, refunded_amount, refund_excess_amount, net_revenue, is_over_refunded "
+        "from marts.fct_orders where order_id = 'o-browser'",
+    )
+    # rf-1 (5, sent twice) and rf-2 (30, of which only 15 were left of the 20 order)
+    assert (refunds, float(refunded), float(excess), float(net), over) == (2, 20.0, 15.0, 0.0, True)
+
+
+def test_a_refund_waits_for_its_order_and_is_matched_when_it_arrives(shop):
+    settings, before_late = shop
+    db = settings.db_path
+    refunded = _one(db, "select refunded_amount from marts.fct_orders where order_id = 'o-late'")[0]
+
+    assert [(r, o, float(a)) for r, o, a in before_late["orphans"]] == [("rf-3", "o-late", 12.0)]
+    assert before_late["kpi_refunds_without_order"] == 12.0
+    assert query(db, "select * from marts.fct_refunds_without_order") == []
+    assert float(refunded) == 12.0
+
+
+def test_orders_are_booked_on_their_day_and_the_marts_reconcile_to_the_cent(shop):
+    settings, _ = shop
+    db = settings.db_path
+    orders = query(
+        db, "select order_date, count(*), sum(revenue_reporting) from marts.fct_orders group by 1 order by 1"
+    )
+    funnel = query(
+        db,
+        "select date_day, sum(orders), sum(revenue) from marts.fct_funnel_daily group by 1 having sum(orders) > 0 order by 1",
+    )
+    kpi = query(
+        db,
+        "select o.period_start, o.value, r.value from marts.fct_kpi_period o join marts.fct_kpi_period r "
+        "using (period_grain, period_start) where o.kpi = 'orders' and r.kpi = 'gross_revenue' "
+        "and o.period_grain = 'day' and o.value > 0 order by 1",
+    )
+    no_session = query(
+        db, "select date_day, orders, sessions from marts.fct_funnel_daily where channel = '(no session)'"
+    )
+    net = _one(db, "select sum(value) from marts.fct_kpi_period where kpi = 'net_revenue' and period_grain = 'day'")[0]
+
+    hand_counted = [("2026-09-01", 2, 70.0), ("2026-09-03", 2, 55.0)]
+    assert [(str(d), n, float(r)) for d, n, r in orders] == hand_counted
+    assert [(str(d), n, float(r)) for d, n, r in funnel] == hand_counted
+    assert [(str(d), n, r) for d, n, r in kpi] == hand_counted
+    assert [(str(d), n, s) for d, n, s in no_session] == [("2026-09-03", 1, 0)]
+    assert net == pytest.approx(125.0 - 20.0 - 12.0)

@@ -132,4 +132,4 @@ class SessionCounts:
 
 
 def _money(cents: Counter) -> dict[str, float]:
-    return {c: round(v / 100, 2) for c, v in sorted(cents.items())}
+    return {c: round(v / 100, 2) for c, v in sorted(cents.items()) if v}

@@ -33,6 +33,7 @@ INCREMENTAL_MODELS = {
     "intermediate.int_video_events": "event_id",
     "marts.fct_sessions": "session_id",
     "marts.fct_orders": "order_id",
+    "marts.fct_refunds_without_order": "event_id",
     "marts.fct_funnel_daily": "session_date, channel, device_type",
     "marts.fct_kpi_period": "kpi, period_grain, period_start",
 }
@@ -224,6 +225,16 @@ def test_marts_hold_the_planted_sessions_and_orders_after_incremental_runs(deliv
     assert len(sessions) == truth["sessions"]["sessions"]
     assert sum(row["purchased"] for row in sessions) == truth["sessions"]["purchase_sessions"]
     assert len(incremental["marts.fct_orders"]) == truth["sessions"]["orders"]
+
+
+def test_refunds_delivered_before_their_order_are_matched_when_it_arrives(delivered_in_three_parts):
+    """The generator delivers a few purchases days after their refund (in a later part here): once loaded,
+    only the refunds of orders that never arrive stay without an order."""
+    truth, incremental = delivered_in_three_parts.truth, delivered_in_three_parts.as_planted
+    assert truth["sessions"]["orders_delivered_after_their_refund"] > 0
+    refunded = [row for row in incremental["marts.fct_orders"] if row["refunds"] > 0]
+    assert len(refunded) == truth["sessions"]["refunded_orders"]
+    assert len(incremental["marts.fct_refunds_without_order"]) == truth["sessions"]["refunds_without_order"]
 
 
 def _same_row(left: tuple, right: tuple) -> bool:

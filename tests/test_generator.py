@@ -564,7 +564,6 @@ def test_most_refunds_are_server_side_and_some_are_re_sent_with_their_refund_id(
     assert resent == sessions["refunds_resent"] > 0
     by_refund_id = Counter(e["properties"]["refund_id"] for e in refunds if "refund_id" in e["properties"])
     assert any(n > 1 for n in by_refund_id.values())
-    assert any("refund_id" not in e["properties"] for e in refunds) or len(refunds) < 10
     booked = [e for e in recount.unique_refunds() if e["properties"]["order_id"] in recount.first_purchases()]
     assert sum(e["_bot"] for e in booked) == sessions["server_side_refunds"] > len(booked) / 2
 

@@ -7,7 +7,7 @@ import json
 import math
 import re
 from collections import Counter, defaultdict
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -16,6 +16,7 @@ import pytest
 from orchestration.generator import generate_landing_zone
 from orchestration.generator.audience import BOT_USER_AGENTS, HUMAN_USER_AGENTS
 from orchestration.generator.channels import PAID_CAMPAIGNS
+from orchestration.generator.traffic import SERVER_USER_AGENTS
 from orchestration.loader.reasons import CSV_REJECTION_REASONS, EVENT_REJECTION_REASONS
 
 REPO = Path(__file__).resolve().parents[1]
@@ -69,6 +70,7 @@ CONTRACT = {
         "amount": ("money", True),
         "currency": ("id", True),
         "items": ("items", False),
+        "refund_id": ("id", False),
     },
     "sign_up": {"method": ("method", True), "email": ("text", False), "phone": ("text", False)},
     "video_start": {"video_id": ("id", True), "position_s": ("number", False)},
@@ -238,7 +240,7 @@ class Recount:
         self.events: dict[str, dict] = {}
         self.late = Counter()
         newest_before = None
-        for path in _event_files(landing):
+        for file_index, path in enumerate(_event_files(landing)):
             newest_in_file = newest_before
             for raw in read_lines(path):
                 self.lines += 1
@@ -252,6 +254,7 @@ class Recount:
                     event["_at"] = occurred
                     ua = ((event.get("context") or {}).get("user_agent") or "").lower()
                     event["_bot"] = any(p in ua for p in bot_patterns)
+                    event["_file"] = file_index
                     self.events[event["event_id"]] = event
                     if newest_before is not None and occurred < newest_before:
                         self.late[
@@ -279,11 +282,40 @@ class Recount:
                 purchase_sessions.add(session_of[anonymous_id])
         return sessions, len(purchase_sessions)
 
+    def people(self) -> dict[str, str]:
+        """The one person rule: each anonymous_id's latest user_id, server-side purchases and refunds included."""
+        events = sorted(self.events.values(), key=lambda e: e["_at"])
+        return {e["anonymous_id"]: e["user_id"] for e in events if e.get("user_id")}
+
+    def warehouse_clock(self) -> datetime:
+        return max(e["_at"] for e in self.events.values() if not e["_bot"])
+
+    def first_purchases(self) -> dict[str, dict]:
+        """order_id -> its first delivered purchase (the events dict is in delivery order)."""
+        orders: dict[str, dict] = {}
+        for e in self.events.values():
+            if e["event_name"] == "purchase":
+                orders.setdefault(e["properties"]["order_id"], e)
+        return orders
+
+    def unique_refunds(self) -> list[dict]:
+        """Refund events, the first delivery per refund_id (else each event_id), in delivery order."""
+        seen: set[str] = set()
+        unique = []
+        for e in self.events.values():
+            if e["event_name"] != "refund":
+                continue
+            refund_id = e["properties"].get("refund_id")
+            if refund_id is None or refund_id not in seen:
+                unique.append(e)
+                seen.add(refund_id)
+        return unique
+
     def abandoned_pairs(self) -> int:
         """CONTRACT section 9 with section 7's people: the latest user_id seen on the anonymous_id."""
         events = sorted(self.events.values(), key=lambda e: e["_at"])
-        stitched = {e["anonymous_id"]: e["user_id"] for e in events if e.get("user_id")}
-        now = events[-1]["_at"]
+        stitched = self.people()
+        now = self.warehouse_clock()
         orders: dict[str, list[datetime]] = defaultdict(list)
         last_intent: dict[tuple[str, str], datetime] = {}
         for e in events:
@@ -388,9 +420,6 @@ def test_sessions_orders_and_abandonment_recounted(small, recount):
     for p in purchases:
         revenue[p["properties"]["currency"]] += round(p["properties"]["revenue"] * 100)
     assert {c: round(v / 100, 2) for c, v in revenue.items()} == sessions["revenue_by_currency"]
-    refunds = [e for e in recount.events.values() if e["event_name"] == "refund"]
-    assert len(refunds) == sessions["refunds"]
-    assert len({r["properties"]["order_id"] for r in refunds}) == sessions["refunded_orders"]
     assert recount.abandoned_pairs() == truth["planted"]["in_video_abandonment"]["pairs"]
 
 
@@ -402,8 +431,8 @@ def test_identities_bots_and_personal_data(recount):
             devices_per_user[e["user_id"]].add(e["anonymous_id"])
     assert any(len(users) == 2 for users in users_per_device.values())  # a shared device
     assert any(len(devices) >= 2 for devices in devices_per_user.values())  # cross-device logins
-    bots = [e for e in recount.events.values() if e["_bot"]]
-    assert not any(e.get("user_id") or e["event_name"] == "purchase" for e in bots)
+    crawls = [e for e in recount.events.values() if e["_bot"] and e["event_name"] not in ("purchase", "refund")]
+    assert crawls and not any(e.get("user_id") for e in crawls)
     assert any(e["occurred_at"].endswith("+02:00") for e in recount.events.values())
     ips = [e["context"]["ip"] for e in recount.events.values()]
     assert any(":" in ip for ip in ips) and any("." in ip for ip in ips)
@@ -478,3 +507,192 @@ def test_catalog_plants_what_truth_names(small):
 def test_refuses_to_mix_with_an_existing_landing_zone(small):
     with pytest.raises(FileExistsError, match="already holds"):
         generate_landing_zone(small[0], days=1, visitors=10)
+
+
+# --- money is never a bot: what the backend sends ---------------------------------------------------------------
+
+
+def _is_server_side(event: dict) -> bool:
+    return event["_bot"] and event["event_name"] in ("purchase", "refund")
+
+
+def _sessions_by_anonymous_id(recount: Recount) -> dict[str, list[list[datetime]]]:
+    """anonymous_id -> its sessions' event times, under the 30-minute rule over non-bot events."""
+    sessions: dict[str, list[list[datetime]]] = defaultdict(list)
+    for event in recount.humans():
+        own = sessions[event["anonymous_id"]]
+        if not own or event["_at"] - own[-1][-1] > timedelta(minutes=30):
+            own.append([])
+        own[-1].append(event["_at"])
+    return sessions
+
+
+def test_server_side_purchases_are_bots_by_user_agent_and_count_as_planted(small, recount):
+    sessions = small[1]["sessions"]
+    server_side = [e for e in recount.first_purchases().values() if e["_bot"]]
+    assert len(server_side) == sessions["server_side_orders"] > 0
+    assert all(e["context"]["user_agent"] in SERVER_USER_AGENTS and e.get("page") is None for e in server_side)
+    assert all(e.get("user_id") for e in server_side)
+    seen_elsewhere = Counter(e["anonymous_id"] for e in recount.events.values())
+    without_device = [e for e in server_side if seen_elsewhere[e["anonymous_id"]] == 1]
+    assert len(without_device) == sessions["orders_without_session"] > 0
+    assert sessions["orders_in_sessions"] == sessions["orders"] - sessions["orders_without_session"]
+
+
+def test_server_side_purchases_of_a_visitor_fall_in_a_session_that_has_no_browser_purchase(small, recount):
+    sessions = small[1]["sessions"]
+    by_device = _sessions_by_anonymous_id(recount)
+    browser_purchase_times = {e["_at"] for e in recount.humans() if e["event_name"] == "purchase"}
+    joined = 0
+    for purchase in recount.first_purchases().values():
+        if not purchase["_bot"] or purchase["anonymous_id"] not in by_device:
+            continue
+        holding = [
+            s for s in by_device[purchase["anonymous_id"]] if s[0] <= purchase["_at"] <= s[-1] + timedelta(minutes=30)
+        ]
+        assert len(holding) == 1, purchase["event_id"]
+        assert not browser_purchase_times & set(holding[0])
+        joined += 1
+    assert joined == sessions["server_side_order_sessions"] > 0
+    assert sessions["sessions_with_order"] == sessions["purchase_sessions"] + joined
+
+
+def test_most_refunds_are_server_side_and_some_are_re_sent_with_their_refund_id(small, recount):
+    sessions = small[1]["sessions"]
+    refunds = [e for e in recount.events.values() if e["event_name"] == "refund"]
+    resent = len(refunds) - len(recount.unique_refunds())
+    assert resent == sessions["refunds_resent"] > 0
+    by_refund_id = Counter(e["properties"]["refund_id"] for e in refunds if "refund_id" in e["properties"])
+    assert any(n > 1 for n in by_refund_id.values())
+    booked = [e for e in recount.unique_refunds() if e["properties"]["order_id"] in recount.first_purchases()]
+    assert sum(e["_bot"] for e in booked) == sessions["server_side_refunds"] > len(booked) / 2
+
+
+def test_refunds_are_booked_up_to_the_order_revenue_and_the_rest_is_excess(small, recount):
+    sessions = small[1]["sessions"]
+    orders = recount.first_purchases()
+    left = {order_id: round(e["properties"]["revenue"] * 100) for order_id, e in orders.items()}
+    booked, excess, without_order = Counter(), Counter(), Counter()
+    refunds = over = orphans = 0
+    refunded_orders = set()
+    for refund in sorted(recount.unique_refunds(), key=lambda e: e["_at"]):
+        order_id, currency = refund["properties"]["order_id"], refund["properties"]["currency"]
+        amount = round(refund["properties"]["amount"] * 100)
+        if order_id not in orders:
+            orphans += 1
+            without_order[currency] += amount
+            continue
+        refunds += 1
+        refunded_orders.add(order_id)
+        taken = min(amount, left[order_id])
+        left[order_id] -= taken
+        booked[currency] += taken
+        excess[currency] += amount - taken
+        over += amount > taken
+    money = lambda cents: {c: round(v / 100, 2) for c, v in sorted(cents.items()) if v}  # noqa: E731
+    assert (refunds, len(refunded_orders)) == (sessions["refunds"], sessions["refunded_orders"])
+    assert money(booked) == sessions["refund_amount_by_currency"]
+    assert over == sessions["refunds_over_order"] > 0
+    assert money(excess) == sessions["refund_excess_by_currency"]
+    assert orphans == sessions["refunds_without_order"] > 0
+    assert money(without_order) == sessions["refund_without_order_amount_by_currency"]
+
+
+def test_some_purchases_are_delivered_in_a_later_file_than_their_refund(small, recount):
+    orders = recount.first_purchases()
+    first_refund_file: dict[str, int] = {}
+    for refund in recount.unique_refunds():
+        first_refund_file.setdefault(refund["properties"]["order_id"], refund["_file"])
+    after = [o for order_id, o in orders.items() if first_refund_file.get(order_id, math.inf) < o["_file"]]
+    assert len(after) == small[1]["sessions"]["orders_delivered_after_their_refund"] > 0
+
+
+# --- the warehouse clock --------------------------------------------------------------------------------------
+
+
+def test_the_warehouse_clock_is_the_newest_non_bot_event_and_a_bot_event_is_newer(small, recount):
+    planted = small[1]["planted"]
+    newest = max(e["_at"] for e in recount.events.values())
+    assert _timestamp(planted["warehouse_clock_at"]) == recount.warehouse_clock() < newest
+    assert _timestamp(planted["latest_occurred_at"]) == newest
+
+
+# --- hotspots ---------------------------------------------------------------------------------------------------
+
+
+def test_hotspot_impressions_and_clicks_per_hotspot_recounted_from_files(small, recount):
+    planted = small[1]["planted"]["hotspot_events"]
+    measured = Counter(
+        (e["properties"]["video_id"], e["properties"]["hotspot_id"], e["properties"]["product_id"], e["event_name"])
+        for e in recount.humans()
+        if e["event_name"] in ("hotspot_impression", "hotspot_click")
+    )
+    expected = Counter()
+    for h in planted:
+        key = (h["video_id"], h["hotspot_id"], h["product_id"])
+        expected[(*key, "hotspot_impression")] = h["impressions"]
+        expected[(*key, "hotspot_click")] = h["clicks"]
+    assert +measured == +expected
+    assert sum(h["clicks"] for h in planted) > 0
+
+
+def test_some_videos_show_two_hotspots_at_once_with_rates_far_apart(small):
+    landing, truth = small
+    probability = truth["planted"]["hotspot_click_probability"]
+    by_video = defaultdict(list)
+    for h in csv.DictReader((landing / "catalog" / "hotspots.csv").open()):
+        by_video[h["video_id"]].append((float(h["start_s"]), float(h["end_s"]), probability[h["hotspot_id"]]))
+    side_by_side = {
+        video
+        for video, spots in by_video.items()
+        for a in spots
+        for b in spots
+        if a < b and b[0] < a[1] and max(a[2], b[2]) >= 5 * min(a[2], b[2])
+    }
+    assert len(side_by_side) >= len(by_video) // 4
+
+
+def _fx_rates(landing: Path) -> dict[str, list[tuple[date, float]]]:
+    """currency -> published (date, rate), sorted; the planted bad rows are skipped as the loader rejects them."""
+    rates: dict[str, list[tuple[date, float]]] = defaultdict(list)
+    for path in (landing / "fx_rates").glob("*.csv"):
+        for row in csv.DictReader(path.open()):
+            try:
+                day, rate = date.fromisoformat(row["date"]), float(row["rate_to_reporting"])
+            except ValueError:
+                continue
+            if row["currency"] and day.year >= 2000 and 0 < rate < 1e6:
+                rates[row["currency"]].append((day, rate))
+    return {currency: sorted(days) for currency, days in rates.items()}
+
+
+def _rate(rates: dict, currency: str, day: date) -> float:
+    """That day's rate, else the latest earlier one (truth.json definitions.revenue_reporting)."""
+    return 1.0 if currency == "EUR" else [rate for d, rate in rates[currency] if d <= day][-1]
+
+
+def test_revenue_attributed_to_hotspots_recounted_from_files(small, recount):
+    """Each order line credited to its person's latest click on that product within 30 days before the order."""
+    landing, truth = small
+    rates, people = _fx_rates(landing), recount.people()
+    person = lambda anonymous_id: people.get(anonymous_id, anonymous_id)  # noqa: E731
+    clicks = defaultdict(list)
+    for e in recount.humans():
+        if e["event_name"] == "hotspot_click":
+            clicks[(person(e["anonymous_id"]), e["properties"]["product_id"])].append(
+                (e["_at"], e["properties"]["hotspot_id"])
+            )
+    credited = Counter()
+    for order in recount.first_purchases().values():
+        rate = _rate(rates, order["properties"]["currency"], order["_at"].astimezone(UTC).date())
+        for item in order["properties"]["items"]:
+            before = [
+                c
+                for c in clicks[(person(order["anonymous_id"]), item["product_id"])]
+                if c[0] < order["_at"] <= c[0] + timedelta(days=30)
+            ]
+            if before:
+                credited[max(before)[1]] += round(item["price"] * 100) * item["quantity"] / 100 * rate
+    planted = {h["hotspot_id"]: h["attributed_revenue_reporting"] for h in truth["planted"]["hotspot_events"]}
+    assert {h: round(v, 2) for h, v in credited.items()} == {h: round(v, 2) for h, v in planted.items() if v}
+    assert credited

@@ -1,7 +1,8 @@
 """Abandoned stream intent (CONTRACT section 9) on the generated video shop, held against what the generator
 planted (truth.json planted.in_video_abandonment): the (person, video) pairs judged from their last in-video
-intent - converted when the person ordered within 24 h after it, abandoned when the 24 h passed by the newest
-occurred_at without one, pending while they have not."""
+intent - converted when the person ordered within 24 h after it (server-side orders included), abandoned when
+the 24 h passed by the warehouse clock (the newest occurred_at of a non-bot event) without one, pending while
+they have not."""
 
 from datetime import datetime
 
@@ -13,10 +14,13 @@ def _planted(truth: dict) -> tuple[int, int, int]:
     return planted["pairs"], planted["converted_pairs"], planted["pending_pairs"]
 
 
-def test_the_window_is_judged_by_the_newest_occurred_at_the_generator_wrote(video_shop):
+def test_the_window_is_judged_by_the_newest_occurred_at_of_a_non_bot_event(video_shop):
+    """The generator ends with a bot's page view hours after the last visitor: it must not move the clock."""
     truth, db = video_shop
+    planted = truth["planted"]
+    assert planted["latest_occurred_at"] > planted["warehouse_clock_at"]
     clocks = query(db, "select distinct warehouse_clock_at from intermediate.int_stream_intents")
-    assert clocks == [(datetime.fromisoformat(truth["planted"]["latest_occurred_at"]),)]
+    assert clocks == [(datetime.fromisoformat(planted["warehouse_clock_at"]),)]
 
 
 def test_abandoned_converted_and_pending_pairs_equal_what_the_generator_planted(video_shop):
@@ -27,6 +31,8 @@ def test_abandoned_converted_and_pending_pairs_equal_what_the_generator_planted(
         "count(*) filter (where status = 'pending') from intermediate.int_stream_intents",
     )[0]
     assert measured == _planted(truth)
+    by_any_clock = truth["planted"]["in_video_abandonment"]["if_bots_moved_the_clock"]
+    assert measured[::2] != (by_any_clock["pairs"], by_any_clock["pending_pairs"])  # the rules differ here
 
 
 def test_the_abandoned_mart_has_one_row_per_planted_abandoned_pair(video_shop):

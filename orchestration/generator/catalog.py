@@ -3,7 +3,7 @@
 import bisect
 import csv
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from itertools import accumulate
 from pathlib import Path
@@ -61,6 +61,10 @@ FORMATS = ("tutorial", "haul", "unboxing", "live_replay", "review")
 # alike; five names keep that within the contract's 2-6 hotspots per video.
 SEGMENTS = ("style_tips", "close_up_demo", "fit_check", "styling_combo", "colour_options")
 CONVERSION_LIFT = 2.0
+# Every third video shows two hotspots at once, one rarely clicked and one often: a mart that credits a click
+# to the wrong hotspot of the pair moves both click-throughs far from what was planted.
+SIDE_BY_SIDE_EVERY = 3
+SIDE_BY_SIDE_RATES = ((0.015, 0.03), (0.22, 0.30))  # (low, high) bounds of the rare and the popular one
 # Weekday demand shapes, Monday..Sunday, normalised to mean 1 when drawn.
 _WEEKLY_SHAPES = (
     ("flat", 0.60, (1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0)),
@@ -234,10 +238,32 @@ def _videos(
     return tuple(videos)
 
 
+def _side_by_side(rng: random.Random, video: Video) -> Video:
+    """Two hotspots next in the timeline made visible together, with click-throughs an order of magnitude apart:
+    the later one moves to open while the earlier one is still on screen."""
+    timeline = sorted(video.hotspots, key=lambda h: h.start_s)
+    k = rng.randrange(len(timeline) - 1)
+    first, second = timeline[k], timeline[k + 1]
+    start = round(first.start_s + rng.uniform(0.2, 0.5) * (first.end_s - first.start_s), 1)
+    duration = second.end_s - second.start_s
+    rare, popular = (round(rng.uniform(*bounds), 3) for bounds in SIDE_BY_SIDE_RATES)
+    rates = (rare, popular) if rng.random() < 0.5 else (popular, rare)
+    moved = {
+        first.hotspot_id: replace(first, click_probability=rates[0]),
+        second.hotspot_id: replace(
+            second, start_s=start, end_s=round(min(video.length_s, start + duration), 1), click_probability=rates[1]
+        ),
+    }
+    return replace(video, hotspots=tuple(moved.get(h.hotspot_id, h) for h in video.hotspots))
+
+
 def build_catalog(rng: random.Random, product_count: int, start_date: date) -> Catalog:
     products = _products(rng, product_count)
     best_host, best_format, best_segment = rng.choice(HOSTS), rng.choice(FORMATS), rng.choice(SEGMENTS)
     videos = _videos(rng, products, start_date, best_host, best_format, best_segment)
+    videos = tuple(
+        _side_by_side(rng, video) if number % SIDE_BY_SIDE_EVERY == 0 else video for number, video in enumerate(videos)
+    )
     return Catalog(products, videos, best_host, best_format, best_segment)
 
 

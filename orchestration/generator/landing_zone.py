@@ -37,9 +37,27 @@ DEFINITIONS = {
     "late": "a valid first delivery older than the newest valid event in files earlier in sorted path order; "
     "over_3_days when more than 3 days older. Planted lags are 1-2 or 5-10 days.",
     "in_video_abandonment": "(person, video) pairs whose last in-video add_to_cart/buy_now has no purchase by the "
-    "person within 24 h after it, with the 24 h passed by latest_occurred_at. Person = the "
-    "latest user_id seen on the anonymous_id (CONTRACT section 7), else the anonymous_id; "
-    "pairs_by_event_user_id uses the user_id on the intent event instead.",
+    "person within 24 h after it, with the 24 h passed by warehouse_clock_at (the newest occurred_at of a non-bot "
+    "event; latest_occurred_at, a bot's, is later). Person = the latest user_id seen on the anonymous_id "
+    "(CONTRACT section 7, server-side purchases and refunds included), else the anonymous_id; purchases count "
+    "whatever their user agent. pairs_by_event_user_id uses the user_id on the intent event instead; "
+    "if_bots_moved_the_clock judges by latest_occurred_at.",
+    "orders": "every purchase, browser or server-side (a script's user agent, flagged bot): server_side_orders of "
+    "them, orders_without_session of those sent with an anonymous_id seen nowhere else; orders_in_sessions = "
+    "orders - orders_without_session. purchase_sessions counts sessions with a browser purchase event (what "
+    "bool_or(event_name = 'purchase') over a session's non-bot events gives); server_side_order_sessions the "
+    "sessions whose order came server-side only; sessions_with_order both. "
+    "orders_delivered_after_their_refund: purchases held back past the file of their refund.",
+    "refunds": "refunds booked against an order the data holds, each counted once: the first delivery per "
+    "refund_id (refunds_resent re-sends with a new event_id are not counted), else per event_id. "
+    "refund_amount_* is the booked amount: per order, in refunded_at order, capped at what is left of its "
+    "revenue; refunds_over_order counts the refunds cut by the cap and refund_excess_* what they cut. "
+    "refunds_without_order (and their amounts, at the refund day's rate) refer to orders older than the data: "
+    "never booked against an order.",
+    "hotspot_events": "per catalogued (video, hotspot, product): non-bot valid unique hotspot_impression and "
+    "hotspot_click events written, and attributed_revenue_reporting: order lines (price x quantity at the order "
+    "day's rate) credited to the person's latest click on that product's hotspots within 30 days before the "
+    "order (the one person rule for both).",
     "product_trend": "planted relative demand growth per day: demand(t) = demand(0) * (1 + trend * t); "
     "product_trend_units_per_day is the least-squares slope of the units actually sold.",
     "product_weekly_pattern": "planted demand multipliers Monday..Sunday (mean 1), on top of the traffic rhythm.",
@@ -128,6 +146,8 @@ def generate_landing_zone(
             visits.sort(key=lambda visit: (visit[0], visit[1]))
             for planned_ms, _, device, refund in visits:
                 traffic.run_visit(device, planned_ms, refund)
+            if day == days - 1:
+                traffic.uptime_check()
             files.plant(bad_lines.pop(day, []))
             late, own = stream.take_day(day)
             files.write_day(start_date + timedelta(days=day), day, late, own, is_last_day=day == days - 1)
@@ -205,6 +225,7 @@ def _truth(
             "hotspot_click_probability": {
                 h.hotspot_id: h.click_probability for v in catalog.videos for h in v.hotspots
             },
+            "hotspot_events": _hotspot_events(catalog, traffic),
             "video_completion_probability": {v.video_id: v.completion_probability for v in catalog.videos},
             "best_host": catalog.best_host,
             "best_format": catalog.best_format,
@@ -225,6 +246,25 @@ def _truth(
             },
             "inventory_stockout_rows": exports.stockout_rows,
             "latest_occurred_at": iso_timestamp(traffic.latest_ms),
+            "warehouse_clock_at": iso_timestamp(traffic.warehouse_clock_ms),
         },
         "definitions": DEFINITIONS,
     }
+
+
+def _hotspot_events(catalog: Catalog, traffic: Traffic) -> list[dict]:
+    attributed = traffic.hotspot_attribution()
+    counts = traffic.hotspot_events
+    return [
+        {
+            "video_id": h.video_id,
+            "hotspot_id": h.hotspot_id,
+            "product_id": h.product_id,
+            "click_probability": h.click_probability,
+            "impressions": counts[(h.hotspot_id, "hotspot_impression")],
+            "clicks": counts[(h.hotspot_id, "hotspot_click")],
+            "attributed_revenue_reporting": attributed.get(h.hotspot_id, 0.0),
+        }
+        for v in catalog.videos
+        for h in v.hotspots
+    ]

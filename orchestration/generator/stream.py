@@ -3,7 +3,9 @@ late events a later day.
 
 Late events go to the front of their delivery day's first file. Lags of 1-2 days and of 5-10 days are
 used, never 3-4: measured against the newest event in earlier files, a 1-2 day lag is never more than 3
-days late and a 5-10 day lag always is, so the split at `late_arrival_days` = 3 is unambiguous.
+days late and a 5-10 day lag always is, so the split at `late_arrival_days` = 3 is unambiguous. (A lag of 3,
+planted by `hold_back` for purchases delivered after their refund, is under 3 days late too: the newest event
+before its delivery day is older than that day's midnight.)
 """
 
 import random
@@ -43,6 +45,14 @@ class EventStream:
         if day + lag >= self._days - 1:
             return ms + 40 + int(random() * 2460), 0
         return self._start_ms + (day + lag) * DAY_MS + self._rng.randrange(5 * HOUR_MS), lag
+
+    def can_hold_back(self, ms: int, lag: int) -> bool:
+        """Whether an event can be delivered `lag` days late: never into the last day (see `send`)."""
+        return self.day_of(ms) + lag < self._days - 1
+
+    def hold_back(self, ms: int, lag: int) -> tuple[int, int]:
+        """(sent_at ms, lag) for an event whose delivery is planted `lag` days late (check `can_hold_back`)."""
+        return self._start_ms + (self.day_of(ms) + lag) * DAY_MS + self._rng.randrange(5 * HOUR_MS), lag
 
     def add(self, ms: int, line: str, flags: int, lag: int) -> None:
         if ms > self.latest_ms:

@@ -2,7 +2,7 @@
 and bot crawls. Every valid event passes through `Traffic._emit`, which counts it for truth.json."""
 
 import random
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from itertools import accumulate
@@ -11,7 +11,7 @@ from json.encoder import c_make_encoder, encode_basestring_ascii
 from orchestration.generator.audience import EXTRA_DEVICE, Audience
 from orchestration.generator.catalog import CONVERSION_LIFT, Catalog, Hotspot, Video, pick
 from orchestration.generator.channels import DIRECT, Touch, draw_channel, touch_for
-from orchestration.generator.clock import HOUR_MS, HOURLY_TRAFFIC, MINUTE_MS, iso_timestamp
+from orchestration.generator.clock import DAY_MS, HOUR_MS, HOURLY_TRAFFIC, MINUTE_MS, iso_timestamp
 from orchestration.generator.faults import SHOP_URL
 from orchestration.generator.fx import FxRates
 from orchestration.generator.ids import IdMint
@@ -43,6 +43,25 @@ P_CAMPAIGN_SWITCH = 0.012
 P_REFUND = 0.08
 P_PARTIAL_REFUND = 0.45
 P_SECOND_REFUND = 0.35
+REFUND_DELAY_DAYS = (1, 8)  # a return reaches the shop and is refunded within about a week
+SECOND_REFUND_DELAY_DAYS = (1, 4)
+# Money the shop's backend reports server-side, with a script's user agent the bot list flags: it still counts
+# as orders and refunds (CONTRACT section 7, "money is never a bot"), never as behaviour.
+P_SERVER_SIDE_ORDER = 0.08
+P_BACKEND_ID = 0.10  # of server-side orders: sent with the backend's own id, a device never seen: no session
+P_LATE_DELIVERED_ORDER = 0.05  # of server-side orders: a stuck queue delivers them after their refund
+# The refund comes the day after the order (its visit may run past midnight), the purchase two days later: still
+# under late_arrival_days late, as measured against the files before it.
+LATE_ORDER_LAG_DAYS = 3
+P_SERVER_SIDE_REFUND = 0.85
+P_REFUND_ID = 0.85
+P_RESENT_REFUND = 0.15  # of server-side refunds with a refund_id: a backend retry with a new event_id
+P_OVER_REFUND = 0.08  # of refunded orders: a later refund books more than is left of the order
+P_REFUND_WITHOUT_ORDER = 0.015  # per order: the backend also refunds an order older than the data
+SERVER_USER_AGENTS = ("python-requests/2.32.3", "Go-http-client/2.0")  # both match seeds/bot_user_agents.csv
+SERVER_IP = "52.29.14.201"  # the shop backend's address
+UPTIME_CHECK_AFTER_MS = 18 * HOUR_MS  # the next day's check: far enough to close pending windows
+LOOKBACK_MS = 30 * DAY_MS  # dbt var attribution_lookback_days
 MAX_GAP_MS = 15 * MINUTE_MS  # within a visit; sessions split after 30 minutes
 VISIT_SPACING_MS = 36 * MINUTE_MS  # between visits of one device
 ABANDONMENT_WINDOW_MS = 24 * HOUR_MS
@@ -124,6 +143,35 @@ class RefundPlan:
     items: list[dict] | None
     rate_to_reporting: float  # the order date's rate: refunds are valued at it
     then: "RefundPlan | None" = None  # a second, later refund of the same order
+    after_days: int = 0  # for a second refund: days after the first
+
+
+class Quota:
+    """A planted variant drawn at its rate, and forced on its first `at_least` chances: even a week-long test
+    shop then holds every variant its tests look for."""
+
+    def __init__(self, rng: random.Random, rate: float, at_least: int = 1):
+        self._rng = rng
+        self._rate = rate
+        self._at_least = at_least
+        self.taken = 0
+
+    def take(self) -> bool:
+        if self.taken < self._at_least or self._rng.random() < self._rate:
+            self.taken += 1
+            return True
+        return False
+
+
+@dataclass
+class OrderRecord:
+    """An order as the one person rule will see it, kept to credit its lines to in-video clicks at the end."""
+
+    device: int  # -1 for an order sent with a backend id: its person is then its user
+    user: int
+    ms: int
+    rate_to_reporting: float
+    lines: list[tuple[str, int]]  # (product_id, price x quantity in cents)
 
 
 @dataclass
@@ -181,8 +229,24 @@ class Traffic:
         self._sessions = sessions
         self._event_ids = IdMint(seed, "event_id")
         self._cart_ids = IdMint(seed, "cart_id", bits=64)
+        self._backend_ids = IdMint(seed, "backend_id", bits=64)
         self._event_seq = 0
         self._order_seq = 0
+        self._refund_seq = 0
+        self._backend_seq = 0
+        self._server_contexts = tuple(_dumps({"user_agent": ua, "ip": SERVER_IP}) for ua in SERVER_USER_AGENTS)
+        self._server_side_orders = Quota(rng, P_SERVER_SIDE_ORDER, at_least=3)
+        self._backend_id_orders = Quota(rng, P_BACKEND_ID)
+        self._late_delivered_orders = Quota(rng, P_LATE_DELIVERED_ORDER, at_least=2)
+        self._server_side_refunds = Quota(rng, P_SERVER_SIDE_REFUND)
+        self._resent_refunds = Quota(rng, P_RESENT_REFUND)
+        self._over_refunds = Quota(rng, P_OVER_REFUND)
+        self._refunds_without_order = Quota(rng, P_REFUND_WITHOUT_ORDER)
+        self._left_to_refund: dict[str, int] = {}  # order_id -> revenue cents not refunded yet
+        self.warehouse_clock_ms = 0  # newest occurred_at of a non-bot event (CONTRACT section 7)
+        self.hotspot_events: Counter = Counter()  # (hotspot_id, event_name) -> non-bot valid unique events
+        self.clicks: list[tuple[int, str, str, str, int]] = []  # (device, product, video, hotspot, ms)
+        self.orders: list[OrderRecord] = []
         self._products = catalog.products
         self._videos = catalog.videos
         self._product_index = catalog.product_index()
@@ -283,11 +347,16 @@ class Traffic:
         page: str | None = None,
         campaign: dict | None = None,
         flags: int = 0,
+        lag: int = 0,
     ) -> None:
-        """Writes one valid event; `page` comes as JSON text, built where the page is known."""
+        """Writes one valid event; `page` comes as JSON text, built where the page is known. `lag` plants a
+        delivery that many days late; otherwise the stream may plant one for a non-bot event."""
         self._event_seq += 1
         ms = visit.ms
-        sent, lag = self._stream.send(ms, may_be_late=not visit.is_bot)
+        if lag:
+            sent, lag = self._stream.hold_back(ms, lag)
+        else:
+            sent, lag = self._stream.send(ms, may_be_late=not visit.is_bot)
         page_part = f',"page":{page}' if page is not None else ""
         campaign_part = f',"campaign":{_dumps(campaign)}' if campaign is not None else ""
         line = (
@@ -306,7 +375,9 @@ class Traffic:
         events.count_pii(flags)
         if visit.is_bot:
             events.bot_events += 1
-        elif lag:
+        elif ms > self.warehouse_clock_ms:
+            self.warehouse_clock_ms = ms
+        if lag:
             events.late_by_lag_days[lag] += 1
 
     def _page_view(self, visit: Visit, path: str, title: str, touch: Touch | None = None) -> None:
@@ -557,6 +628,11 @@ class Traffic:
             elif name == "video_progress":
                 self._emit(visit, name, {"video_id": video_id, "percent": detail, "position_s": round(position, 1)})
             elif name in ("hotspot_impression", "hotspot_click"):
+                # Only humans watch (crawlers never play a video), and a written event is one valid unique
+                # event however often it is re-delivered: these counts are exactly what the marts must show.
+                self.hotspot_events[(detail.hotspot_id, name)] += 1
+                if name == "hotspot_click":
+                    self.clicks.append((visit.device, detail.product_id, video_id, detail.hotspot_id, visit.ms))
                 self._emit(
                     visit,
                     name,
@@ -660,7 +736,8 @@ class Traffic:
             self._begin_checkout(visit, self._rng.randint(0, 2))
 
     def _purchase(self, visit: Visit) -> None:
-        """Orders need an account: a guest signs up at checkout, a known customer logs in."""
+        """Orders need an account: a guest signs up at checkout, a known customer logs in. The browser reports
+        the order, or now and then the shop's backend does (server-side, with a script's user agent)."""
         if visit.user < 0:
             person = self._audience.owner[visit.device]
             if self._audience.has_account[person]:
@@ -668,22 +745,99 @@ class Traffic:
             else:
                 self._sign_up(visit, person, "checkout")
         self._begin_checkout(visit, 3)
-        self._advance(visit, 10_000, 30_000)
+        server_side = self._server_side_orders.take()
+        if server_side:
+            self._advance(visit, 2_000, 5_000)  # seconds after the last checkout step: within the session
+        else:
+            self._advance(visit, 10_000, 30_000)
         order = self._order(visit)
-        self._emit(visit, "purchase", order)
-        visit.purchased = True
+        if server_side:
+            device, late = self._server_side_purchase(visit, order)
+        else:
+            self._emit(visit, "purchase", order)
+            visit.purchased = True
+            device, late = visit.device, False
+        self._count_order(visit, order, device)
+        day = self._stream.day_of(visit.ms)
+        # A late-delivered purchase is refunded the next day, so its refund is in an earlier file than itself.
+        self._plan_refund(visit, order, day + 1 if late else None)
+        if self._refunds_without_order.take():
+            self._refund_of_an_order_before_the_data(visit)
+        visit.cart = []
+
+    def _count_order(self, visit: Visit, order: dict, device: int) -> None:
         sessions = self._sessions
         sessions.orders += 1
         sessions.revenue_cents[visit.currency] += round(order["revenue"] * 100)
-        sessions.revenue_reporting += order["revenue"] * self._fx.rate_to_reporting(
-            visit.currency, self._stream.day_of(visit.ms)
-        )
-        sold = self.units_sold.setdefault(self._stream.day_of(visit.ms), Counter())
+        day = self._stream.day_of(visit.ms)
+        rate = self._fx.rate_to_reporting(visit.currency, day)
+        sessions.revenue_reporting += order["revenue"] * rate
+        sold = self.units_sold.setdefault(day, Counter())
         for line in visit.cart:
             sold[line.product] += line.quantity
         self.purchases_by_person.setdefault(visit.user, []).append(visit.ms)
-        self._plan_refund(visit, order)
-        visit.cart = []
+        lines = [(self._products[line.product].product_id, line.price_cents * line.quantity) for line in visit.cart]
+        self.orders.append(OrderRecord(device, visit.user, visit.ms, rate, lines))
+
+    # --- server-side money ------------------------------------------------------------------------------------
+
+    def _server_visit(self, visit: Visit, anonymous_id: str, user_json: str | None = None) -> Visit:
+        """The shop's backend, reporting for a visitor: its own user agent and address, the visitor's ids."""
+        return Visit(
+            device=visit.device,
+            anonymous_id=anonymous_id,
+            context=self._rng.choice(self._server_contexts),
+            offset=0,
+            ip_flag=0,
+            currency=visit.currency,
+            is_bot=True,
+            ms=visit.ms,
+            last_ms=visit.ms,
+            user=visit.user,
+            user_json=visit.user_json if user_json is None else user_json,
+        )
+
+    def _backend_id(self) -> str:
+        self._backend_seq += 1
+        return f"srv-{self._backend_ids.hex(self._backend_seq)}"
+
+    def _server_side_purchase(self, visit: Visit, order: dict) -> tuple[int, bool]:
+        """(device the order belongs to, -1 for none; whether its delivery is held back past its refund)."""
+        sessions = self._sessions
+        sessions.server_side_orders += 1
+        backend = self._backend_id_orders.take()
+        server = self._server_visit(visit, self._backend_id() if backend else visit.anonymous_id)
+        late = self._stream.can_hold_back(server.ms, LATE_ORDER_LAG_DAYS) and self._late_delivered_orders.take()
+        self._emit(server, "purchase", order, lag=LATE_ORDER_LAG_DAYS if late else 0)
+        sessions.orders_without_session += backend
+        sessions.server_side_order_sessions += not backend
+        sessions.orders_delivered_after_their_refund += late
+        visit.last_ms = server.ms
+        return (-1 if backend else visit.device), late
+
+    def _refund_of_an_order_before_the_data(self, visit: Visit) -> None:
+        """The backend refunds an order placed before the data starts: the warehouse never gets that order."""
+        rng = self._rng
+        server = self._server_visit(visit, self._backend_id(), user_json="null")
+        server.ms += rng.randint(1, 60) * MINUTE_MS
+        self._refund_seq += 1
+        amount = rng.randint(10, 150) * 100 - 1
+        properties = {
+            "order_id": f"LL-0{self._refund_seq:05d}",
+            "amount": amount / 100,
+            "currency": visit.currency,
+            "refund_id": self._refund_id(),
+        }
+        self._emit(server, "refund", properties)
+        sessions = self._sessions
+        sessions.refunds_without_order += 1
+        sessions.refund_without_order_cents[visit.currency] += amount
+        rate = self._fx.rate_to_reporting(visit.currency, self._stream.day_of(server.ms))
+        sessions.refund_without_order_reporting += amount / 100 * rate
+
+    def _refund_id(self) -> str:
+        self._refund_seq += 1
+        return f"RF-{300000 + self._refund_seq}"
 
     def _order(self, visit: Visit) -> dict:
         rng = self._rng
@@ -718,9 +872,15 @@ class Traffic:
             order["coupon"] = coupon
         return order
 
-    def _plan_refund(self, visit: Visit, order: dict) -> None:
+    def _plan_refund(self, visit: Visit, order: dict, refund_day: int | None) -> None:
+        """A refund `refund_day` (when given) or a few days after the order, for part of it or all; sometimes a
+        second one follows, now and then for more than is left of the order (booked up to what is left)."""
         rng = self._rng
-        if rng.random() >= P_REFUND:
+        if refund_day is None:
+            if rng.random() >= P_REFUND:
+                return
+            refund_day = self._stream.day_of(visit.ms) + rng.randint(*REFUND_DELAY_DAYS)
+        if refund_day >= self._days:
             return
         revenue = round(order["revenue"] * 100)
         first_item = order["items"][0]
@@ -731,19 +891,35 @@ class Traffic:
             amount, items = revenue, None
         rate = self._fx.rate_to_reporting(visit.currency, self._stream.day_of(visit.ms))
         plan = RefundPlan(visit.device, visit.user, order["order_id"], visit.currency, amount, items, rate)
-        if items is not None and rng.random() < P_SECOND_REFUND:
-            rest = revenue - amount
+        rest = revenue - amount
+        after = rng.randint(*SECOND_REFUND_DELAY_DAYS)
+        if refund_day + after < self._days and self._over_refunds.take():
+            # A goodwill credit on top of what was refunded, or a partial refund booked twice: more than is left.
+            over = rest + max(100, round(revenue * rng.uniform(0.05, 0.25)))
             plan.then = RefundPlan(
-                visit.device, visit.user, order["order_id"], visit.currency, max(1, rest // 2), None, rate
+                visit.device, visit.user, order["order_id"], visit.currency, over, None, rate, after_days=after
             )
-        self._schedule_refund(plan, self._stream.day_of(visit.ms) + rng.randint(2, 12))
+        elif items is not None and rng.random() < P_SECOND_REFUND:
+            plan.then = RefundPlan(
+                visit.device,
+                visit.user,
+                order["order_id"],
+                visit.currency,
+                max(1, rest // 2),
+                None,
+                rate,
+                after_days=after,
+            )
+        self._left_to_refund[order["order_id"]] = revenue
+        self._schedule_refund(plan, refund_day)
 
     def _schedule_refund(self, plan: RefundPlan, day: int) -> None:
         if day < self._days:
             self.refunds_due.setdefault(day, []).append(plan)
 
     def _refund_visit(self, visit: Visit, plan: RefundPlan) -> None:
-        """The customer opens the order in their account and the shop books the refund."""
+        """The customer opens the order in their account and the shop books the refund: mostly its backend,
+        which now and then sends the same refund (same refund_id) twice."""
         self._sessions.by_channel[DIRECT.channel] += 1
         self._sessions.refund_sessions += 1
         self._set_user(visit, plan.user)
@@ -752,14 +928,42 @@ class Traffic:
         properties: dict = {"order_id": plan.order_id, "amount": plan.amount_cents / 100, "currency": plan.currency}
         if plan.items is not None:
             properties["items"] = plan.items
-        self._emit(visit, "refund", properties)
+        if self._rng.random() < P_REFUND_ID:
+            properties["refund_id"] = self._refund_id()
+        if self._server_side_refunds.take():
+            self._server_side_refund(visit, properties)
+        else:
+            self._emit(visit, "refund", properties)
+        self._book_refund(plan)
+        if plan.then is not None:
+            self._schedule_refund(plan.then, self._day + plan.then.after_days)
+
+    def _server_side_refund(self, visit: Visit, properties: dict) -> None:
+        server = self._server_visit(visit, visit.anonymous_id)
+        self._emit(server, "refund", properties)
+        self._sessions.server_side_refunds += 1
+        if "refund_id" in properties and self._resent_refunds.take():
+            server.ms += self._rng.randint(1, 10) * MINUTE_MS
+            self._emit(server, "refund", properties)  # a new event_id, the same refund_id: counted once
+            self._sessions.refunds_resent += 1
+        # The device's next visit is spaced from the backend's last word about it too.
+        visit.last_ms = max(visit.last_ms, server.ms)
+
+    def _book_refund(self, plan: RefundPlan) -> None:
+        """Booked up to what is left of the order's revenue (in refunded_at order); the rest is excess."""
+        left = self._left_to_refund[plan.order_id]
+        booked = min(plan.amount_cents, left)
+        excess = plan.amount_cents - booked
+        self._left_to_refund[plan.order_id] = left - booked
         sessions = self._sessions
         sessions.refunds += 1
         sessions.refunded_orders.add(plan.order_id)
-        sessions.refund_cents[plan.currency] += plan.amount_cents
-        sessions.refund_reporting += plan.amount_cents / 100 * plan.rate_to_reporting
-        if plan.then is not None:
-            self._schedule_refund(plan.then, self._day + self._rng.randint(2, 6))
+        sessions.refund_cents[plan.currency] += booked
+        sessions.refund_reporting += booked / 100 * plan.rate_to_reporting
+        if excess:
+            sessions.refunds_over_order += 1
+            sessions.refund_excess_cents[plan.currency] += excess
+            sessions.refund_excess_reporting += excess / 100 * plan.rate_to_reporting
 
     # --- bots -------------------------------------------------------------------------------------------------
 
@@ -788,6 +992,13 @@ class Traffic:
                 category = self._products[product].category
                 self._emit(visit, "view_item_list", {"list_id": f"category-{category.lower()}", "category": category})
 
+    def uptime_check(self) -> None:
+        """The shop's uptime monitor loads the home page hours after the last visitor left: the newest event is
+        a bot's, which must not move the warehouse clock (CONTRACT section 7)."""
+        visit = self._open(self._audience.first_bot, self.warehouse_clock_ms + UPTIME_CHECK_AFTER_MS)
+        self._page_view(visit, "/", "Home", DIRECT)
+        self._close(visit)
+
     @property
     def latest_ms(self) -> int:
         return self._stream.latest_ms
@@ -800,9 +1011,10 @@ class Traffic:
         A person is the customer the device is stitched to (the latest user_id ever seen on the anonymous_id,
         CONTRACT section 7), else the anonymous_id. A (person, video) pair is abandoned when no purchase of
         that person follows its last in-video intent within 24 hours and those 24 hours have passed by the
-        newest occurred_at in the data; while they have not, the pair is pending.
+        warehouse clock, the newest occurred_at of a non-bot event; while they have not, the pair is pending.
+        Orders count whoever sent them (server-side ones too) and belong to the device's person.
         """
-        now = self._stream.latest_ms
+        now = self.warehouse_clock_ms
         stitched: dict[tuple[int, str], int] = {}
         by_event_identity: dict[tuple[int, str], int] = {}
         for intent in self.intents:
@@ -813,7 +1025,29 @@ class Traffic:
             by_event_identity[(person, intent.video)] = max(by_event_identity.get((person, intent.video), 0), intent.ms)
         outcome = self._judge_pairs(stitched, now)
         outcome["pairs_by_event_user_id"] = self._judge_pairs(by_event_identity, now)["pairs"]
+        by_any_clock = self._judge_pairs(stitched, self._stream.latest_ms)
+        outcome["if_bots_moved_the_clock"] = {k: by_any_clock[k] for k in ("pairs", "pending_pairs")}
         return outcome
+
+    def _person(self, device: int) -> int:
+        """The one person rule: the device's latest user, else the device itself (negative)."""
+        latest_user = self._audience.latest_user[device]
+        return latest_user if latest_user >= 0 else -1 - device
+
+    def hotspot_attribution(self) -> dict[str, float]:
+        """hotspot_id -> revenue (reporting currency) of order lines credited to it: each line of an order goes
+        to its person's latest click on that product's hotspots within the lookback before the order."""
+        clicks: dict[tuple[int, str], list[tuple[int, str]]] = defaultdict(list)
+        for device, product, _, hotspot, ms in self.clicks:
+            clicks[(self._person(device), product)].append((ms, hotspot))
+        credited: Counter = Counter()
+        for order in self.orders:
+            person = order.user if order.device < 0 else self._person(order.device)
+            for product, cents in order.lines:
+                before = [c for c in clicks.get((person, product), ()) if c[0] < order.ms <= c[0] + LOOKBACK_MS]
+                if before:
+                    credited[max(before)[1]] += cents / 100 * order.rate_to_reporting
+        return {hotspot: round(revenue, 4) for hotspot, revenue in sorted(credited.items())}
 
     def _judge_pairs(self, last_intent: dict[tuple[int, str], int], now: int) -> dict:
         abandoned = converted = pending = 0

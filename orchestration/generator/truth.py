@@ -84,22 +84,52 @@ class SessionCounts:
     refunded_orders: set[str] = field(default_factory=set)
     refund_cents: Counter = field(default_factory=Counter)
     revenue_reporting: float = 0.0  # each order at its order day's rate (UTC day)
-    refund_reporting: float = 0.0  # each refund at its order's rate
+    refund_reporting: float = 0.0  # each refund at its order's rate, booked part only
     sign_ups: Counter = field(default_factory=Counter)
+    server_side_orders: int = 0
+    orders_without_session: int = 0
+    server_side_order_sessions: int = 0
+    orders_delivered_after_their_refund: int = 0
+    server_side_refunds: int = 0
+    refunds_resent: int = 0
+    refunds_over_order: int = 0
+    refund_excess_cents: Counter = field(default_factory=Counter)
+    refund_excess_reporting: float = 0.0
+    refunds_without_order: int = 0
+    refund_without_order_cents: Counter = field(default_factory=Counter)
+    refund_without_order_reporting: float = 0.0  # at the refund day's rate: there is no order date
 
     def as_dict(self) -> dict:
         return {
             "sessions": self.sessions,
             "purchase_sessions": self.purchase_sessions,
             "orders": self.orders,
-            "revenue_by_currency": {c: round(v / 100, 2) for c, v in sorted(self.revenue_cents.items())},
+            "revenue_by_currency": _money(self.revenue_cents),
             "refunds": self.refunds,
             "refunded_orders": len(self.refunded_orders),
-            "refund_amount_by_currency": {c: round(v / 100, 2) for c, v in sorted(self.refund_cents.items())},
+            "refund_amount_by_currency": _money(self.refund_cents),
             "revenue_reporting": round(self.revenue_reporting, 2),
             "refund_amount_reporting": round(self.refund_reporting, 2),
             "sessions_by_channel": dict(sorted(self.by_channel.items())),
             "refund_sessions": self.refund_sessions,
             "mid_visit_campaign_changes": self.mid_visit_campaign_changes,
             "sign_ups_by_method": dict(sorted(self.sign_ups.items())),
+            "server_side_orders": self.server_side_orders,
+            "orders_without_session": self.orders_without_session,
+            "orders_in_sessions": self.orders - self.orders_without_session,
+            "server_side_order_sessions": self.server_side_order_sessions,
+            "sessions_with_order": self.purchase_sessions + self.server_side_order_sessions,
+            "orders_delivered_after_their_refund": self.orders_delivered_after_their_refund,
+            "server_side_refunds": self.server_side_refunds,
+            "refunds_resent": self.refunds_resent,
+            "refunds_over_order": self.refunds_over_order,
+            "refund_excess_by_currency": _money(self.refund_excess_cents),
+            "refund_excess_reporting": round(self.refund_excess_reporting, 2),
+            "refunds_without_order": self.refunds_without_order,
+            "refund_without_order_amount_by_currency": _money(self.refund_without_order_cents),
+            "refund_without_order_amount_reporting": round(self.refund_without_order_reporting, 2),
         }
+
+
+def _money(cents: Counter) -> dict[str, float]:
+    return {c: round(v / 100, 2) for c, v in sorted(cents.items()) if v}

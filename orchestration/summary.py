@@ -66,7 +66,7 @@ class MoneyChecks:
     server_side_orders: int
     orders_without_session: int
     over_refunded_orders: int
-    refund_excess: float  # in the orders' currencies, summed: what refunds asked beyond their orders' revenue
+    refund_excess: float  # reporting currency: what refunds asked beyond their orders' revenue
     refunds_without_order: int
     refunds_without_order_value: float  # reporting currency
 
@@ -74,7 +74,7 @@ class MoneyChecks:
     def read(cls, con) -> "MoneyChecks":
         orders = con.execute(
             "select count(*), count(*) filter (where is_server_side), count(*) filter (where session_id is null), "
-            "count(*) filter (where is_over_refunded), coalesce(sum(refund_excess_amount), 0)::double "
+            "count(*) filter (where is_over_refunded), coalesce(sum(refund_excess_reporting), 0)::double "
             "from marts.fct_orders"
         ).fetchone()
         orphans = con.execute(

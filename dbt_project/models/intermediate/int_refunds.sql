@@ -128,6 +128,7 @@ final as (
         cast(booked_amount as decimal(18, 4)) as booked_amount,
         cast(booked_amount * order_fx_rate as decimal(18, 4)) as booked_amount_reporting,
         cast(amount_in_order_currency - booked_amount as decimal(18, 4)) as excess_amount,
+        cast((amount_in_order_currency - booked_amount) * order_fx_rate as decimal(18, 4)) as excess_amount_reporting,
         coalesce(amount_in_order_currency > booked_amount, false) as is_over_refund,
         load_id
     from capped

@@ -29,6 +29,7 @@ order_refunds as (
         sum(booked_amount) as refunded_amount,
         sum(booked_amount_reporting) as refunded_amount_reporting,
         sum(excess_amount) as refund_excess_amount,
+        sum(excess_amount_reporting) as refund_excess_reporting,
         max(refunded_at) as last_refunded_at
     from refunds
     where has_order
@@ -97,6 +98,7 @@ final as (
         cast(coalesce(order_refunds.refunded_amount, 0) as decimal(18, 4)) as refunded_amount,
         cast(coalesce(order_refunds.refunded_amount_reporting, 0) as decimal(18, 4)) as refunded_amount_reporting,
         cast(coalesce(order_refunds.refund_excess_amount, 0) as decimal(18, 4)) as refund_excess_amount,
+        cast(coalesce(order_refunds.refund_excess_reporting, 0) as decimal(18, 4)) as refund_excess_reporting,
         coalesce(order_refunds.refund_excess_amount, 0) > 0 as is_over_refunded,
         order_refunds.last_refunded_at,
         cast(

@@ -83,9 +83,9 @@ class MoneyChecks:
         return cls(*orders, *orphans)
 
 
-# The two weeks end on the newest day in the warehouse (its clock), not today: a backfill reads the same.
+# The two weeks end on the warehouse clock's day (CONTRACT section 7), not today: a backfill reads the same.
 _FUNNEL_WEEKS = """
-with newest as (select max(date_day) as last_day from marts.fct_funnel_daily),
+with newest as (select clock_date as last_day from intermediate.int_warehouse_clock),
 weeks as (
     select
         case when date_day > last_day - 7 then 0 else 1 end as weeks_back,

@@ -202,9 +202,10 @@ def test_sessions_equal_the_sessions_the_generator_planted(delivered_in_three_pa
 
 
 def test_purchase_sessions_equal_what_the_generator_planted(delivered_in_three_parts):
+    """A session purchased when it holds an order, a server-side one included (money is never a bot)."""
     truth, incremental = delivered_in_three_parts.truth, delivered_in_three_parts.as_planted
-    purchase_sessions = [row for row in incremental["intermediate.int_sessions"] if row["purchased"]]
-    assert len(purchase_sessions) == truth["sessions"]["purchase_sessions"]
+    purchase_sessions = [row for row in incremental["marts.fct_sessions"] if row["purchased"]]
+    assert len(purchase_sessions) == truth["sessions"]["sessions_with_order"]
 
 
 def test_the_fx_correction_re_priced_orders_of_that_day(delivered_in_three_parts):
@@ -223,7 +224,7 @@ def test_marts_hold_the_planted_sessions_and_orders_after_incremental_runs(deliv
     truth, incremental = delivered_in_three_parts.truth, delivered_in_three_parts.as_planted
     sessions = incremental["marts.fct_sessions"]
     assert len(sessions) == truth["sessions"]["sessions"]
-    assert sum(row["purchased"] for row in sessions) == truth["sessions"]["purchase_sessions"]
+    assert sum(row["purchased"] for row in sessions) == truth["sessions"]["sessions_with_order"]
     assert len(incremental["marts.fct_orders"]) == truth["sessions"]["orders"]
 
 

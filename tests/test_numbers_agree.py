@@ -164,7 +164,8 @@ def test_a_server_side_order_joins_its_visitors_session_and_one_from_nowhere_has
     }
     tablet_session, orders_in_it, revenue_in_it, purchased = _one(
         db,
-        f"select session_id, orders, revenue, purchased from marts.fct_sessions where anonymous_id = '{TABLET}' and session_index = 1",
+        "select session_id, orders, revenue, purchased from marts.fct_sessions "
+        f"where anonymous_id = '{TABLET}' and session_index = 1",
     )
 
     assert by_order["o-server"] == (tablet_session, True)
@@ -203,7 +204,8 @@ def test_orders_are_booked_on_their_day_and_the_marts_reconcile_to_the_cent(shop
     )
     funnel = query(
         db,
-        "select date_day, sum(orders), sum(revenue) from marts.fct_funnel_daily group by 1 having sum(orders) > 0 order by 1",
+        "select date_day, sum(orders), sum(revenue) from marts.fct_funnel_daily "
+        "group by 1 having sum(orders) > 0 order by 1",
     )
     kpi = query(
         db,

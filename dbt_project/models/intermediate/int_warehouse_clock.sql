@@ -11,13 +11,22 @@ with events as (
 
 ),
 
-final as (
+clock as (
 
     select
         max(occurred_at) filter (where not is_bot) as newest_event_at,
         max(loaded_at) as newest_load_at,
         least(max(occurred_at) filter (where not is_bot), max(loaded_at)) as clock_at
     from events
+
+),
+
+final as (
+
+    select
+        *,
+        {{ reporting_date('clock_at') }} as clock_date
+    from clock
 
 )
 

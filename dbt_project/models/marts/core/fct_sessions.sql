@@ -67,7 +67,8 @@ session_orders as (
         session_id,
         count(*) as orders,
         sum(revenue_reporting) as revenue,
-        max(fx_load_id) as fx_load_id
+        {#- A server-side order is a bot event, which the session's own loads leave out. -#}
+        max(greatest(load_id, coalesce(fx_load_id, 0))) as order_load_id
     from orders
     group by session_id
 
@@ -108,7 +109,7 @@ final as (
         {#- The newest load any row of the device depends on, so the daily marts know which days to redo. -#}
         greatest(
             max(sessions.last_load_id) over (partition by sessions.anonymous_id),
-            coalesce(max(session_orders.fx_load_id) over (partition by sessions.anonymous_id), 0)
+            coalesce(max(session_orders.order_load_id) over (partition by sessions.anonymous_id), 0)
         ) as last_load_id
     from sessions
     inner join session_channels

@@ -35,6 +35,7 @@ from tests.conftest import event, load, query, write_lines
 # A valid value of each kind, as JSON text; a new kind fails here until it has one.
 VALID: dict[Kind, str] = {
     Kind.ID: '"p1"',
+    Kind.DEDUP_ID: '"r1"',
     Kind.TEXT: '"red dress"',
     Kind.MONEY: "19.99",
     Kind.QUANTITY: "2",

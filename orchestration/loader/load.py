@@ -56,6 +56,20 @@ LOAD_CHECKPOINT_THRESHOLD = "1GB"
 Progress = Callable[[str], None]
 
 
+@dataclass(frozen=True)
+class FileRejections:
+    """What share of one loaded file's lines (or rows) was rejected: a bad file is judged on its own, not
+    diluted by the good files loaded beside it."""
+
+    path: str
+    rows: int
+    rejected: int
+
+    @property
+    def share(self) -> float:
+        return self.rejected / self.rows if self.rows else 0.0
+
+
 @dataclass
 class TableLoad:
     """What one run of the loader did to one raw table, and every file of its source it did not load."""
@@ -77,10 +91,12 @@ class TableLoad:
     ignored: list[str] = field(default_factory=list)  # paths no source takes
     warnings: list[str] = field(default_factory=list)  # empty zone, no events/ folder, CSV columns not loaded
     load_ids: list[int] = field(default_factory=list)
+    file_rejections: list[FileRejections] = field(default_factory=list)  # one per file loaded by this run
 
-    def add(self, load_id: int, outcome: FileOutcome) -> None:
+    def add(self, load_id: int, path: str, outcome: FileOutcome) -> None:
         self.files_loaded += 1
         self.load_ids.append(load_id)
+        self.file_rejections.append(FileRejections(path, outcome.rows, outcome.rejected))
         self.rows += outcome.rows
         self.loaded += outcome.loaded
         self.duplicates += outcome.duplicates
@@ -91,6 +107,11 @@ class TableLoad:
     @property
     def rejected_share(self) -> float:
         return self.rejected / self.rows if self.rows else 0.0
+
+    def files_rejecting_over(self, limit: float) -> list[FileRejections]:
+        """The files of this load with more than `limit` of their rows rejected, worst first."""
+        over = [file for file in self.file_rejections if file.share > limit]
+        return sorted(over, key=lambda file: (-file.share, file.path))
 
     @property
     def failed_files(self) -> list[str]:
@@ -173,7 +194,7 @@ def _pending_files(
 
 
 def _stored(report: TableLoad, file: LandingFile, load_id: int, outcome: FileOutcome, progress: Progress) -> None:
-    report.add(load_id, outcome)
+    report.add(load_id, file.path, outcome)
     progress(
         f"{report.table:<10} {report.files_loaded:>5} new  {file.path}  "
         f"{outcome.loaded:,} loaded, {outcome.duplicates:,} duplicate, {outcome.rejected:,} rejected"

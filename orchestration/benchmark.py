@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from orchestration import clock
 from orchestration.generator.landing_zone import LANDING_FOLDERS
 
 DEFAULT_BENCH_DIR = Path("data/bench")
@@ -99,7 +100,8 @@ print(con.execute('select count(*) from events').fetchone()[0], 'events')
 
 
 def _today() -> date:
-    return datetime.now(UTC).date()
+    """The loader's today: the bench's landing zone must be wholly in its past."""
+    return clock.today()
 
 
 def _cached_landing_fits() -> bool:

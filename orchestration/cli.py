@@ -33,9 +33,9 @@ def main() -> None:
 @click.option(
     "--start-date",
     type=click.DateTime(formats=["%Y-%m-%d"]),
-    default="2026-09-01",
-    show_default=True,
-    help="First day of history.",
+    default=None,
+    help="First day of history [default: DAYS days before today, so the history ends yesterday; today is the "
+    "UTC date, or that of FUNNELHOUSE_NOW when set].",
 )
 def generate(out: Path, days: int, visitors: int, seed: int, start_date) -> None:
     """Write a synthetic shop's landing zone and OUT/truth.json, the parameters planted in it."""
@@ -47,7 +47,7 @@ def generate(out: Path, days: int, visitors: int, seed: int, start_date) -> None
         days=days,
         visitors=visitors,
         seed=seed,
-        start_date=date.fromordinal(start_date.toordinal()),
+        start_date=date.fromordinal(start_date.toordinal()) if start_date else None,
         progress=click.echo,
     )
     events = truth["events"]

@@ -3,9 +3,10 @@ repo root, and handed on from here to the loader, dbt and Dagster."""
 
 import os
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
+from orchestration.clock import parse_instant
 from orchestration.loader.event_contract import EARLIEST_TIMESTAMP
 from orchestration.loader.pii import DEFAULT_PHONE_REGIONS
 
@@ -18,12 +19,6 @@ SCHEDULED_SETTLE_SECONDS = 60
 MANUAL_SETTLE_SECONDS = 0
 # dagster-dbt writes a target folder of about 15 MB per run: the newest few are kept for debugging.
 DEFAULT_KEEP_DBT_RUNS = 3
-
-
-def _instant(text: str) -> datetime:
-    """An ISO date or timestamp; UTC unless it carries an offset."""
-    parsed = datetime.fromisoformat(text)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -53,7 +48,7 @@ class Settings:
             serving_db_path=Path(serving).resolve() if serving else None,
             settle_seconds=int(settle) if settle else None,
             keep_dbt_runs=int(os.environ.get("FUNNELHOUSE_KEEP_DBT_RUNS", DEFAULT_KEEP_DBT_RUNS)),
-            earliest=_instant(earliest) if earliest else EARLIEST_TIMESTAMP,
+            earliest=parse_instant(earliest) if earliest else EARLIEST_TIMESTAMP,
             phone_regions=tuple(r.strip().upper() for r in regions.split(",")) if regions else DEFAULT_PHONE_REGIONS,
         )
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from orchestration.clock import NOW_SETTING
 from orchestration.generator import generate_landing_zone
 from orchestration.loader.load import TableLoad, load_landing_sources
 from orchestration.pipeline import run_pipeline
@@ -15,6 +16,11 @@ from orchestration.settings import Settings
 TEST_SALT = "test-salt"
 # Hand-written landing zones are not demo zones: like a shop's, they need a salt (tests of its absence unset it).
 os.environ["FUNNELHOUSE_PII_SALT"] = TEST_SALT
+# "Now" for the whole suite and every subprocess it starts (they inherit the variable): after every date
+# written by hand in the tests (2026-09-01 and the weeks after it), so no such event is ever "in the future",
+# whatever the machine's date. Generated shops end the day before it (orchestration.clock).
+PINNED_NOW = "2026-11-30T12:00:00Z"
+os.environ[NOW_SETTING] = PINNED_NOW
 
 
 def event(event_id: str, event_name: str = "page_view", **fields) -> dict:

@@ -9,7 +9,7 @@ few examples): the whole Dagster job stays green on extreme lines and on the cle
 
 import json
 import tempfile
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -17,6 +17,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from orchestration.clock import current_instant
 from orchestration.loader.event_contract import (
     EARLIEST_TIMESTAMP,
     EVENT_PROPERTIES,
@@ -35,6 +36,7 @@ from tests.conftest import event, load, query, write_lines
 # A valid value of each kind, as JSON text; a new kind fails here until it has one.
 VALID: dict[Kind, str] = {
     Kind.ID: '"p1"',
+    Kind.DEDUP_ID: '"r1"',
     Kind.TEXT: '"red dress"',
     Kind.MONEY: "19.99",
     Kind.QUANTITY: "2",
@@ -211,7 +213,7 @@ def assert_accepted_lines_fit_staging(db: Path) -> None:
         earliest, latest = con.execute("select min(occurred_at), max(occurred_at) from raw.events").fetchone()
     if earliest is not None:
         assert earliest >= EARLIEST_TIMESTAMP
-        assert latest <= datetime.now(UTC) + timedelta(hours=FUTURE_TOLERANCE_HOURS)
+        assert latest <= current_instant() + timedelta(hours=FUTURE_TOLERANCE_HOURS)
 
 
 @settings(

@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from orchestration.clock import current_instant, today
 from orchestration.generator import generate_landing_zone
 from orchestration.generator.audience import BOT_USER_AGENTS, HUMAN_USER_AGENTS
 from orchestration.generator.channels import PAID_CAMPAIGNS
@@ -203,7 +204,7 @@ def judge(raw: bytes | dict) -> tuple[str | None, dict | None]:
         return "invalid_timestamp", None
     if any(t is not None and _timestamp(t) < datetime(2000, 1, 1, tzinfo=UTC) for t in (occurred_text, sent_text)):
         return "timestamp_out_of_range", None
-    if occurred > datetime.now().astimezone() + timedelta(hours=24):
+    if occurred > current_instant() + timedelta(hours=24):
         return "future_timestamp", None
     reason = _property_reason(event["event_name"], event.get("properties") or {})
     return reason, (None if reason else event)
@@ -370,8 +371,9 @@ def test_layout_and_truth_keys(small):
         "seed": 7,
         "days": 7,
         "visitors": 2000,
-        "start_date": "2026-09-01",
-        "end_date": "2026-09-07",
+        # The default history ends yesterday by the (pinned) clock.
+        "start_date": (today() - timedelta(days=7)).isoformat(),
+        "end_date": (today() - timedelta(days=1)).isoformat(),
         "reporting_currency": "EUR",
     }
     suffixes = Counter("jsonl_gz" if p.name.endswith(".gz") else p.suffix[1:] for p in _event_files(landing))

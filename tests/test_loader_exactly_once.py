@@ -60,12 +60,12 @@ KILL_ON_SECOND_FILE = textwrap.dedent(
     real_record_load = load_module.record_load
     calls = []
 
-    def record_then_die(con, load_id, file, outcome):
+    def record_then_die(con, load_id, file, outcome, load_time):
         calls.append(file.path)
         if len(calls) == 2:
             # The file's events are inserted but not committed: die as `kill -9` would.
             os.kill(os.getpid(), signal.SIGKILL)
-        real_record_load(con, load_id, file, outcome)
+        real_record_load(con, load_id, file, outcome, load_time)
 
     load_module.record_load = record_then_die
     load_module.load_landing_sources(Path(sys.argv[1]), Path(sys.argv[2]), ["events"], salt=sys.argv[3])

@@ -136,3 +136,39 @@ def test_the_earliest_instant_is_a_setting_of_the_loader_for_events_and_exports(
     assert query(db, "select event_id from raw.events") == [("kept",)]
     assert query(db, "select line_number, reason from raw.rejected_events") == [(2, "timestamp_out_of_range")]
     assert query(db, "select line_number, reason from raw.rejected_rows") == [(3, "timestamp_out_of_range")]
+
+
+REFUND = {"order_id": "o1", "amount": 10.0, "currency": "EUR"}
+
+
+@pytest.mark.parametrize(
+    ("refund_id", "reason"),
+    [
+        ("r-1", None),
+        ("r" * 128, None),
+        (7, "invalid_property_type"),
+        (["r-1"], "invalid_property_type"),
+        ("", "invalid_property_type"),  # an empty key would make every refund that sends it one
+        ("r" * 129, "string_too_long"),
+    ],
+)
+def test_a_refund_id_is_a_string_of_1_to_128_characters(refund_id, reason, landing, db):
+    write_lines(
+        landing, "events/refunds.jsonl", [event("refund-1", "refund", properties={**REFUND, "refund_id": refund_id})]
+    )
+
+    load(landing, db)
+
+    if reason is None:
+        assert query(db, "select properties ->> 'refund_id' from raw.events") == [(refund_id,)]
+    else:
+        assert query(db, "select event_id from raw.events") == []
+        assert query(db, "select reason from raw.rejected_events") == [(reason,)]
+
+
+def test_a_refund_without_refund_id_loads(landing, db):
+    write_lines(landing, "events/refunds.jsonl", [event("refund-1", "refund", properties=REFUND)])
+
+    load(landing, db)
+
+    assert query(db, "select event_id from raw.events") == [("refund-1",)]

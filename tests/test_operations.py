@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -81,7 +82,7 @@ def operated(tmp_path_factory):
     os.environ.pop("DAGSTER_HOME", None)
     root = tmp_path_factory.mktemp("operated")
     shop, landing = root / "shop", root / "warehouse" / "landing"
-    generate_landing_zone(shop, days=3, visitors=300, seed=7)
+    generate_landing_zone(shop, days=3, visitors=300, seed=7, start_date=date(2026, 9, 1))
     settings = Settings(landing_dir=landing, db_path=root / "warehouse" / "w.duckdb", keep_dbt_runs=1)
 
     _deliver_day(shop, landing, "2026-09-01")

@@ -52,14 +52,31 @@ def _materialization(report: TableLoad) -> dg.MaterializeResult:
 
 
 def _rejected_share_check(report: TableLoad) -> dg.AssetCheckResult:
-    """Warn, not fail: a few bad lines are expected; a high share points at a broken tracker or export."""
+    """Warn, not fail: a few bad lines are expected; a high share points at a broken tracker or export.
+
+    Each file is judged on its own: pooled over a run, one broken file among many good ones would hide."""
+    over = report.files_rejecting_over(REJECTED_SHARE_LIMIT)
+    if over:
+        description = (
+            f"{len(over)} file(s) loaded in this run had more than {REJECTED_SHARE_LIMIT:.0%} of rows rejected:\n"
+        )
+        description += "\n".join(f"{f.path}: {f.share:.1%} ({f.rejected:,} of {f.rows:,} rows)" for f in over)
+    else:
+        description = f"No file loaded in this run had more than {REJECTED_SHARE_LIMIT:.0%} of its rows rejected."
     return dg.AssetCheckResult(
         asset_key=raw_table_key(report.table),
         check_name=REJECTED_SHARE_CHECK,
-        passed=report.rejected_share <= REJECTED_SHARE_LIMIT,
+        passed=not over,
         severity=dg.AssetCheckSeverity.WARN,
-        metadata={"rejected_share": report.rejected_share, "rejected": report.rejected, "rows_read": report.rows},
-        description=f"Share of rows read in this load that were rejected (limit {REJECTED_SHARE_LIMIT:.0%}).",
+        metadata={
+            "files_over_limit": dg.MetadataValue.json(
+                [{"path": f.path, "share": f.share, "rejected": f.rejected, "rows": f.rows} for f in over]
+            ),
+            "rejected_share": report.rejected_share,
+            "rejected": report.rejected,
+            "rows_read": report.rows,
+        },
+        description=description,
     )
 
 

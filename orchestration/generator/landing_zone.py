@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
+from orchestration import clock
 from orchestration.generator.audience import Audience, schedule_visits
 from orchestration.generator.catalog import CONVERSION_LIFT, Catalog, build_catalog, write_catalog
 from orchestration.generator.channels import CHANNEL_MIX
@@ -90,6 +91,11 @@ def _bad_lines_by_day(
     return by_day
 
 
+def default_start_date(days: int) -> date:
+    """The first day of `days` days of history that end yesterday by the product clock."""
+    return clock.today() - timedelta(days=days)
+
+
 def _refuse_existing_landing_zone(out: Path) -> None:
     """Files left from another run would sit beside the new ones and make truth.json wrong: never mix them."""
     taken = [name for name in (*LANDING_FOLDERS, DEMO_TRUTH_FILE) if (out / name).exists()]
@@ -103,12 +109,16 @@ def generate_landing_zone(
     days: int = 60,
     visitors: int = 30_000,
     seed: int = 42,
-    start_date: date = date(2026, 9, 1),
+    start_date: date | None = None,
     progress: Progress | None = None,
 ) -> dict:
-    """Writes out/{events,catalog,inventory,ad_spend,social,fx_rates}/... and out/truth.json; returns the truth dict."""
+    """Writes out/{events,catalog,inventory,ad_spend,social,fx_rates}/... and out/truth.json; returns the truth dict.
+
+    By default the history ends the day before today by the product clock (orchestration.clock), so every
+    event is in the past for a load run now, whatever the date; `start_date` pins the first day instead."""
     if days < 1 or visitors < 1:
         raise ValueError("days and visitors must be at least 1")
+    start_date = start_date if start_date is not None else default_start_date(days)
     say = progress or (lambda _line: None)
     out = Path(out)
     _refuse_existing_landing_zone(out)

@@ -35,9 +35,14 @@ def _read_rows(con: duckdb.DuckDBPyConnection, source: CsvSource, path: Path) ->
 
 
 def _store_rows(
-    con: duckdb.DuckDBPyConnection, source: CsvSource, file: LandingFile, load_id: int, earliest: datetime
+    con: duckdb.DuckDBPyConnection,
+    source: CsvSource,
+    file: LandingFile,
+    load_id: int,
+    earliest: datetime,
+    load_time: datetime,
 ) -> FileOutcome:
-    reason, column = rejection_reason_sql(source.columns, earliest)
+    reason, column = rejection_reason_sql(source.columns, earliest, load_time)
     row_text = scrub_text_sql(
         "concat_ws(',', " + ", ".join(f"coalesce(\"{c.name}\", '')" for c in source.columns) + ")"
     )
@@ -55,9 +60,9 @@ def _store_rows(
     ).fetchone()[0]
     rejected = con.execute(
         "insert into raw.rejected_rows "
-        f"select $load_id, '{source.table}', $path, line_number, reason, column_name, raw_text, now() "
+        f"select $load_id, '{source.table}', $path, line_number, reason, column_name, raw_text, $load_time "
         "from judged_rows where reason is not null order by line_number",
-        params,
+        {**params, "load_time": load_time},
     ).fetchone()[0]
     return FileOutcome(rows=loaded + rejected, loaded=loaded, duplicates=0, rejected=rejected)
 
@@ -69,8 +74,11 @@ def load_csv_file(
     load_id: int,
     *,
     earliest: datetime = EARLIEST_TIMESTAMP,
+    load_time: datetime,
 ) -> FileOutcome:
     """Store the file's typed rows and its rejected rows; UnreadableFileError when the file cannot be read.
+
+    Dates more than a day after `load_time` are rejected, and the rejects are stamped with it.
 
     Columns the source does not know are not stored; the outcome names them, so they are never lost unseen.
     """
@@ -82,7 +90,7 @@ def load_csv_file(
         alias = readable_alias(file, Path(workdir), "landed")
         try:
             extra = _read_rows(con, source, alias)
-            outcome = _store_rows(con, source, file, load_id, earliest)
+            outcome = _store_rows(con, source, file, load_id, earliest, load_time)
         except FILE_ERRORS as error:
             raise unreadable(file, error, alias) from error
     if not extra:

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from orchestration.loader.event_contract import NUMBER_TYPES, Kind
+from orchestration.loader.event_contract import FUTURE_TOLERANCE_HOURS, NUMBER_TYPES, Kind
 from orchestration.loader.pii import scrub_text_sql
 
 MONEY = NUMBER_TYPES[Kind.MONEY].sql
@@ -145,14 +145,15 @@ def _number_out_of_range(column: Column) -> str:
     )
 
 
-def _timestamp_out_of_range(column: Column, earliest: datetime) -> str:
-    """Before the earliest instant the loader takes, or more than a day after the load (now(): the file's
-    transaction start)."""
+def _timestamp_out_of_range(column: Column, earliest: datetime, load_time: datetime) -> str:
+    """Before the earliest instant the loader takes, or more than a day after the load time (the product
+    clock, never SQL now(): a pinned clock decides here as it does for events)."""
     value = f"try_cast({_value(column)} as {column.sql_type})"
-    return f"({value} < timestamptz '{earliest.isoformat()}' or {value} > now() + interval 1 day)"
+    late = f"timestamptz '{load_time.isoformat()}' + interval {FUTURE_TOLERANCE_HOURS} hour"
+    return f"({value} < timestamptz '{earliest.isoformat()}' or {value} > {late})"
 
 
-def rejection_reason_sql(columns: tuple[Column, ...], earliest: datetime) -> tuple[str, str]:
+def rejection_reason_sql(columns: tuple[Column, ...], earliest: datetime, load_time: datetime) -> tuple[str, str]:
     """(reason, column_name) CASE expressions over an all-varchar row: the first broken rule wins."""
     rules: list[tuple[str, str, str]] = []
     for column in columns:
@@ -172,7 +173,7 @@ def rejection_reason_sql(columns: tuple[Column, ...], earliest: datetime) -> tup
             )
     for column in columns:
         if column.sql_type in _DATED:
-            rules.append((_timestamp_out_of_range(column, earliest), "timestamp_out_of_range", column.name))
+            rules.append((_timestamp_out_of_range(column, earliest, load_time), "timestamp_out_of_range", column.name))
     for column in columns:
         if column.non_negative:
             rules.append((f"try_cast({_value(column)} as {column.sql_type}) < 0", "negative_value", column.name))

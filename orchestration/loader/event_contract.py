@@ -18,6 +18,9 @@ class Kind(Enum):
     """What a property must be; each kind maps to a type check and, for some, a value rule."""
 
     ID = "id"  # string, at most MAX_ID_CHARS
+    # string of 1 to MAX_ID_CHARS: a key the marts de-duplicate on, where an empty one would make every event
+    # that sends it one and the same
+    DEDUP_ID = "dedup_id"
     TEXT = "text"  # string, at most MAX_TEXT_CHARS
     MONEY = "money"  # number >= 0
     QUANTITY = "quantity"  # integer >= 1
@@ -120,6 +123,8 @@ EVENT_PROPERTIES: dict[str, tuple[Prop, ...]] = {
         Prop("amount", Kind.MONEY),
         Prop("currency", Kind.ID),
         _optional("items", Kind.ITEMS),
+        # A refund re-sent under a new event_id keeps its refund_id: the marts count the first delivery per id.
+        _optional("refund_id", Kind.DEDUP_ID),
     ),
     "sign_up": (
         Prop("method", Kind.SIGN_UP_METHOD),
@@ -138,6 +143,9 @@ EVENT_NAMES: tuple[str, ...] = tuple(EVENT_PROPERTIES)
 # Top-level fields every event must carry as non-empty strings, and those that must be objects when present.
 TOP_LEVEL_STRINGS_REQUIRED = ("event_id", "event_name", "anonymous_id", "occurred_at")
 TOP_LEVEL_OBJECTS = ("page", "campaign", "context", "properties")
+# Every top-level field the contract names; any other key of a line is unknown: kept (raw.events.unknown_fields)
+# but ignored.
+TOP_LEVEL_FIELDS = (*TOP_LEVEL_STRINGS_REQUIRED, "sent_at", "user_id", *TOP_LEVEL_OBJECTS)
 
 
 def _kind_of_each_property() -> dict[str, Kind]:

@@ -243,18 +243,22 @@ def judge_event_files(
 
 
 def store_judged_events(
-    con: duckdb.DuckDBPyConnection, file_index: int, file: LandingFile, load_id: int
+    con: duckdb.DuckDBPyConnection, file_index: int, file: LandingFile, load_id: int, *, load_time: datetime
 ) -> FileOutcome:
-    """Append the file's first deliveries to raw.events and its rejects to raw.rejected_events; forgotten
-    people's lines go nowhere."""
-    params = {"file_index": file_index, "load_id": load_id, "path": file.path}
+    """Append the file's first deliveries to raw.events and its rejects to raw.rejected_events, stamped with
+    the load's time; forgotten people's lines go nowhere."""
+    params = {"file_index": file_index, "load_id": load_id, "path": file.path, "load_time": load_time}
+    # Columns named: a warehouse older than unknown_fields has it last (added by RAW_SCHEMA_DDL's alter).
     loaded = con.execute(
         """
-        insert into raw.events
+        insert into raw.events (
+            event_id, event_name, occurred_at, sent_at, anonymous_id, user_id, page, campaign, context,
+            properties, unknown_fields, load_id, source_file, source_line, loaded_at
+        )
         select
             judged.event_id, judged.event_name, judged.occurred_at, judged.sent_at, judged.anonymous_id,
-            judged.user_id, judged.page, judged.campaign, judged.context, judged.properties,
-            $load_id, $path, judged.line_number, now()
+            judged.user_id, judged.page, judged.campaign, judged.context, judged.properties, judged.unknown_fields,
+            $load_id, $path, judged.line_number, $load_time
         from judged_lines as judged
         inner join first_deliveries as first
             on judged.file_index = first.file_index and judged.line_number = first.line_number
@@ -266,7 +270,7 @@ def store_judged_events(
     con.execute(
         """
         insert into raw.rejected_events
-        select $load_id, $path, line_number, reason, rejected_text, now()
+        select $load_id, $path, line_number, reason, rejected_text, $load_time
         from judged_lines
         where file_index = $file_index and reason is not null
             and line_number not in (select line_number from forgotten_lines where file_index = $file_index)

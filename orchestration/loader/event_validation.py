@@ -9,6 +9,7 @@ top-level field and every contract property are pulled out as lists in one pass 
 read list elements.
 """
 
+import json
 from functools import cache
 
 from orchestration.loader import pii
@@ -21,6 +22,7 @@ from orchestration.loader.event_contract import (
     MAX_TEXT_CHARS,
     NUMBER_TYPES,
     PROPERTY_KINDS,
+    TOP_LEVEL_FIELDS,
     TOP_LEVEL_OBJECTS,
     TOP_LEVEL_STRINGS_REQUIRED,
     Kind,
@@ -37,6 +39,8 @@ _INTEGER = "('BIGINT', 'UBIGINT')"
 _STRING = "('VARCHAR')"
 _OBJECT = "('OBJECT')"
 _ARRAY = "('ARRAY')"
+# A JSON merge patch that deletes every contract field: applied to a line, it leaves exactly its unknown fields.
+_WITHOUT_CONTRACT_FIELDS = json.dumps({name: None for name in TOP_LEVEL_FIELDS})
 _ISO_8601_WITH_OFFSET = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|z|[+-]\d{2}(:?\d{2})?)$"
 
 
@@ -127,6 +131,8 @@ def _type_broken(prop: Prop) -> str:
     match prop.kind:
         case Kind.ID | Kind.TEXT | Kind.CONTACT:
             return f"not {_is_type(kind, _STRING)}"
+        case Kind.DEDUP_ID:
+            return f"not ({_is_type(kind, _STRING)} and {text} <> '')"
         case Kind.MONEY | Kind.SECONDS | Kind.QUANTITY:
             return f"not {_is_type(kind, _NUMBER)}"
         case Kind.COUNT:
@@ -168,7 +174,7 @@ def _out_of_range(prop: Prop) -> str | None:
 
 
 def _too_long(prop: Prop) -> str | None:
-    limits = {Kind.ID: MAX_ID_CHARS, Kind.TEXT: MAX_TEXT_CHARS}
+    limits = {Kind.ID: MAX_ID_CHARS, Kind.DEDUP_ID: MAX_ID_CHARS, Kind.TEXT: MAX_TEXT_CHARS}
     if prop.kind in limits:
         return f"coalesce(length({_prop_text(prop.name)}) > {limits[prop.kind]}, false)"
     if prop.kind is Kind.ITEMS:
@@ -349,7 +355,19 @@ def _stored_columns(line: str, identifier, context_ip: str) -> str:
             f"case when reason is not null then {pii.truncate_ips_sql(line)} end as rejected_text",
             *(f"{identifier(name)} as {name}" for name in IDENTIFIERS),
             *(f"{sql}::json as {name}" for name, sql in stored.items()),
+            f"{_unknown_fields(line)} as unknown_fields",
         ]
+    )
+
+
+def _unknown_fields(line: str) -> str:
+    """The accepted line's top-level keys the contract does not name, with their values as they are stored
+    (after personal data was taken out: `line` is the rewritten one for lines Python saw); null when none.
+    One merge patch in SQL; json_keys first, so the many lines without unknown fields are not re-serialised."""
+    unknown = f"list_filter(json_keys({line}), lambda key: key not in {_sql_list(TOP_LEVEL_FIELDS)})"
+    return (
+        f"case when reason is null and len({unknown}) > 0 "
+        f"then json_merge_patch({line}, '{_WITHOUT_CONTRACT_FIELDS}') end"
     )
 
 
@@ -358,7 +376,7 @@ def _objects(line: str) -> str:
     return f"case when reason is null then json_extract({line}, {_paths(TOP_LEVEL_OBJECTS)}) end as objects"
 
 
-REWRITTEN_COLUMNS = ("rejected_text", *IDENTIFIERS, *TOP_LEVEL_OBJECTS)
+REWRITTEN_COLUMNS = ("rejected_text", *IDENTIFIERS, *TOP_LEVEL_OBJECTS, "unknown_fields")
 
 
 @cache

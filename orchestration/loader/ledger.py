@@ -3,6 +3,7 @@ the quarantine: which file content could not be read at all, and why."""
 
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -59,6 +60,9 @@ RAW_SCHEMA_DDL = (
     )""",
     # Warehouses loaded before erasures existed gain the column; their loads forgot nobody.
     "alter table raw.load_ledger add column if not exists forgotten bigint default 0",
+    # A line's top-level keys the contract does not name (kept but ignored, CONTRACT section 4), after
+    # personal data was taken out; null when it had none. Events loaded before the column existed have null.
+    "alter table raw.events add column if not exists unknown_fields json",
     # One row per erasure (`funnelhouse forget`): whom, by a hash of what was asked, and what it removed.
     """create table if not exists raw.erasures (
         erasure_id bigint primary key,
@@ -163,11 +167,11 @@ def quarantined_contents(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]
     return set(con.execute("select path, sha256 from raw.rejected_files").fetchall())
 
 
-def quarantine(con: duckdb.DuckDBPyConnection, file: LandingFile, error: str) -> None:
+def quarantine(con: duckdb.DuckDBPyConnection, file: LandingFile, error: str, load_time: datetime) -> None:
     """Record the file's content as unreadable. The error text is masked: DuckDB quotes the offending line."""
     con.execute(
-        f"insert into raw.rejected_files select ?, ?, ?, ?, {scrub_text_sql('error')}, now() from (select ? as error)",
-        [file.source, file.path, file.sha256, file.bytes, error],
+        f"insert into raw.rejected_files select ?, ?, ?, ?, {scrub_text_sql('error')}, ? from (select ? as error)",
+        [file.source, file.path, file.sha256, file.bytes, load_time, error],
     )
 
 
@@ -175,11 +179,13 @@ def next_load_id(con: duckdb.DuckDBPyConnection) -> int:
     return con.execute("select coalesce(max(load_id), 0) + 1 from raw.load_ledger").fetchone()[0]
 
 
-def record_load(con: duckdb.DuckDBPyConnection, load_id: int, file: LandingFile, outcome: FileOutcome) -> None:
+def record_load(
+    con: duckdb.DuckDBPyConnection, load_id: int, file: LandingFile, outcome: FileOutcome, load_time: datetime
+) -> None:
     con.execute(
         "insert into raw.load_ledger "
         "(load_id, source, path, sha256, bytes, rows, loaded, duplicates, rejected, loaded_at, forgotten) "
-        "values (?, ?, ?, ?, ?, ?, ?, ?, ?, now(), ?)",
+        "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             load_id,
             file.source,
@@ -190,6 +196,7 @@ def record_load(con: duckdb.DuckDBPyConnection, load_id: int, file: LandingFile,
             outcome.loaded,
             outcome.duplicates,
             outcome.rejected,
+            load_time,
             outcome.forgotten,
         ],
     )

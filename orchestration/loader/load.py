@@ -7,13 +7,14 @@ TableLoad names its failed, quarantined, waiting, in-progress and ignored files.
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 
 import duckdb
 
 from orchestration import warehouse
+from orchestration.clock import current_instant
 from orchestration.loader import pii
 from orchestration.loader.csv_files import load_csv_file
 from orchestration.loader.csv_sources import CSV_SOURCES, table_ddl
@@ -55,6 +56,20 @@ LOAD_CHECKPOINT_THRESHOLD = "1GB"
 Progress = Callable[[str], None]
 
 
+@dataclass(frozen=True)
+class FileRejections:
+    """What share of one loaded file's lines (or rows) was rejected: a bad file is judged on its own, not
+    diluted by the good files loaded beside it."""
+
+    path: str
+    rows: int
+    rejected: int
+
+    @property
+    def share(self) -> float:
+        return self.rejected / self.rows if self.rows else 0.0
+
+
 @dataclass
 class TableLoad:
     """What one run of the loader did to one raw table, and every file of its source it did not load."""
@@ -76,10 +91,12 @@ class TableLoad:
     ignored: list[str] = field(default_factory=list)  # paths no source takes
     warnings: list[str] = field(default_factory=list)  # empty zone, no events/ folder, CSV columns not loaded
     load_ids: list[int] = field(default_factory=list)
+    file_rejections: list[FileRejections] = field(default_factory=list)  # one per file loaded by this run
 
-    def add(self, load_id: int, outcome: FileOutcome) -> None:
+    def add(self, load_id: int, path: str, outcome: FileOutcome) -> None:
         self.files_loaded += 1
         self.load_ids.append(load_id)
+        self.file_rejections.append(FileRejections(path, outcome.rows, outcome.rejected))
         self.rows += outcome.rows
         self.loaded += outcome.loaded
         self.duplicates += outcome.duplicates
@@ -90,6 +107,11 @@ class TableLoad:
     @property
     def rejected_share(self) -> float:
         return self.rejected / self.rows if self.rows else 0.0
+
+    def files_rejecting_over(self, limit: float) -> list[FileRejections]:
+        """The files of this load with more than `limit` of their rows rejected, worst first."""
+        over = [file for file in self.file_rejections if file.share > limit]
+        return sorted(over, key=lambda file: (-file.share, file.path))
 
     @property
     def failed_files(self) -> list[str]:
@@ -109,14 +131,14 @@ def _note_listing(report: TableLoad, listing: LandingListing) -> None:
 
 
 def _commit_file(
-    con: duckdb.DuckDBPyConnection, file: LandingFile, store: Callable[[int], FileOutcome]
+    con: duckdb.DuckDBPyConnection, file: LandingFile, store: Callable[[int], FileOutcome], load_time: datetime
 ) -> tuple[int, FileOutcome]:
     """Store one file's rows and its ledger row in one transaction: all of it lands, or none."""
     con.begin()
     try:
         load_id = next_load_id(con)
         outcome = store(load_id)
-        record_load(con, load_id, file, outcome)
+        record_load(con, load_id, file, outcome, load_time)
         con.commit()
     except BaseException:
         con.rollback()
@@ -172,7 +194,7 @@ def _pending_files(
 
 
 def _stored(report: TableLoad, file: LandingFile, load_id: int, outcome: FileOutcome, progress: Progress) -> None:
-    report.add(load_id, outcome)
+    report.add(load_id, file.path, outcome)
     progress(
         f"{report.table:<10} {report.files_loaded:>5} new  {file.path}  "
         f"{outcome.loaded:,} loaded, {outcome.duplicates:,} duplicate, {outcome.rejected:,} rejected"
@@ -180,10 +202,15 @@ def _stored(report: TableLoad, file: LandingFile, load_id: int, outcome: FileOut
 
 
 def _quarantined(
-    con: duckdb.DuckDBPyConnection, report: TableLoad, file: LandingFile, error: Exception, progress: Progress
+    con: duckdb.DuckDBPyConnection,
+    report: TableLoad,
+    file: LandingFile,
+    error: Exception,
+    load_time: datetime,
+    progress: Progress,
 ) -> None:
     text = str(unreadable(file, error))
-    quarantine(con, file, text)
+    quarantine(con, file, text, load_time)
     report.quarantined.append(f"{file.path}: {text}")
     progress(f"{report.table:<10} quarantined {file.path}: {text}")
 
@@ -207,7 +234,7 @@ def _load_event_batch(
         judge_event_files(con, batch, load_time, salt=salt, earliest=earliest)
     except (UnreadableFileError, duckdb.Error) as error:
         if len(batch) == 1:
-            _quarantined(con, report, batch[0], error, progress)
+            _quarantined(con, report, batch[0], error, load_time, progress)
             return
         # A bad file fails its whole batch: judge each file alone to find it; the others load as usual,
         # in path order, so the first delivery of an event id still wins.
@@ -216,7 +243,8 @@ def _load_event_batch(
         return
     for index, file in enumerate(batch):
         try:
-            load_id, outcome = _commit_file(con, file, partial(store_judged_events, con, index, file))
+            store = partial(store_judged_events, con, index, file, load_time=load_time)
+            load_id, outcome = _commit_file(con, file, store, load_time)
         except duckdb.Error as error:
             _failed(report, file, error, progress)
             continue
@@ -229,22 +257,28 @@ def _load_event_files(
     report: TableLoad,
     salt: str,
     earliest: datetime,
+    load_time: datetime,
     progress: Progress,
 ) -> None:
-    load_time = datetime.now(UTC)
     for batch in _event_batches(files):
         _load_event_batch(con, batch, report, load_time, salt, earliest, progress)
 
 
 def _load_csv_files(
-    con: duckdb.DuckDBPyConnection, files: list[LandingFile], report: TableLoad, earliest: datetime, progress: Progress
+    con: duckdb.DuckDBPyConnection,
+    files: list[LandingFile],
+    report: TableLoad,
+    earliest: datetime,
+    load_time: datetime,
+    progress: Progress,
 ) -> None:
     source = CSV_SOURCES[report.table]
     for file in files:
+        store = partial(load_csv_file, con, source, file, earliest=earliest, load_time=load_time)
         try:
-            load_id, outcome = _commit_file(con, file, partial(load_csv_file, con, source, file, earliest=earliest))
+            load_id, outcome = _commit_file(con, file, store, load_time)
         except UnreadableFileError as error:
-            _quarantined(con, report, file, error, progress)
+            _quarantined(con, report, file, error, load_time, progress)
             continue
         except duckdb.Error as error:
             _failed(report, file, error, progress)
@@ -259,15 +293,16 @@ def load_table(
     *,
     salt: str,
     earliest: datetime,
+    load_time: datetime,
     progress: Progress,
 ) -> TableLoad:
     report = TableLoad(table)
     _note_listing(report, listing)
     pending = _pending_files(listing, report, loaded_hashes(con), quarantined_contents(con))
     if table == EVENTS:
-        _load_event_files(con, pending, report, salt, earliest, progress)
+        _load_event_files(con, pending, report, salt, earliest, load_time, progress)
     else:
-        _load_csv_files(con, pending, report, earliest, progress)
+        _load_csv_files(con, pending, report, earliest, load_time, progress)
     report.rejected_by_reason = _rejections_by_reason(con, table, report.load_ids)
     return report
 
@@ -282,15 +317,20 @@ def load_landing_sources(
     progress: Progress = lambda _line: None,
     settle_seconds: float = 0,
     earliest: datetime = EARLIEST_TIMESTAMP,
+    load_time: datetime | None = None,
 ) -> list[TableLoad]:
     """Load every new, complete file of the given landing sources; report, per raw table, what was not loaded.
 
     A file modified within the last settle_seconds is left for a later run: it may still be uploading.
-    Events and export rows dated before `earliest` are rejected (timestamp_out_of_range).
+    Events and export rows dated before `earliest` are rejected (timestamp_out_of_range), and those dated more
+    than a day after `load_time` (default: the product clock, orchestration.clock) as future_timestamp and
+    timestamp_out_of_range; every time the load writes (loaded_at, rejected_at, the ledger's) is `load_time`,
+    so a replay with a pinned clock writes what the original load wrote.
     Personal data is hashed with `salt` (by default FUNNELHOUSE_PII_SALT, see salt.py); SaltError, before
     anything is loaded, when the warehouse was built with another salt or a real landing zone has none.
     """
     salt = salt if salt is not None else salt_for(landing)
+    load_time = load_time if load_time is not None else current_instant()
     listing = list_landing_zone(landing, settle_seconds=settle_seconds)
     con = warehouse.connect(db_path)
     # Each file commits on its own; checkpointing after every one would rewrite the table in small steps.
@@ -298,12 +338,12 @@ def load_landing_sources(
     con.execute(f"set checkpoint_threshold = '{LOAD_CHECKPOINT_THRESHOLD}'")
     try:
         ensure_raw_schema(con)
-        pin_salt(con, salt)
+        pin_salt(con, salt, load_time)
         for csv_source in CSV_SOURCES.values():
             con.execute(table_ddl(csv_source))
         pii.Pseudonymiser(salt, phone_regions).register(con)
         reports = [
-            load_table(con, listing, table, salt=salt, earliest=earliest, progress=progress)
+            load_table(con, listing, table, salt=salt, earliest=earliest, load_time=load_time, progress=progress)
             for source in sources
             for table in LANDING_SOURCES[source]
         ]

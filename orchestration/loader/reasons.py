@@ -13,7 +13,10 @@ EVENT_REJECTION_REASONS: dict[str, str] = {
     "timestamp_out_of_range": "occurred_at or sent_at is before 2000-01-01T00:00:00Z (the loader's earliest instant)",
     "future_timestamp": "occurred_at lies more than 24 hours after the load time",
     "missing_property": "a property the event_name requires is absent or null",
-    "invalid_property_type": "a property has the wrong JSON type (e.g. price a string)",
+    "invalid_property_type": (
+        "a property has the wrong JSON type (e.g. price a string) or a value outside its set (e.g. percent 30, "
+        "an empty refund_id)"
+    ),
     "negative_amount": "price, revenue, value or amount is negative",
     "invalid_quantity": "quantity is not a positive integer",
     "number_out_of_range": (

@@ -9,6 +9,7 @@ without a salt: it gets the public demo salt, which the fingerprint then pins li
 import hashlib
 import logging
 import os
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -77,14 +78,14 @@ def check_salt(con: duckdb.DuckDBPyConnection, salt: str) -> None:
         raise SaltChanged(recorded, fingerprint(salt))
 
 
-def pin_salt(con: duckdb.DuckDBPyConnection, salt: str) -> None:
+def pin_salt(con: duckdb.DuckDBPyConnection, salt: str, load_time: datetime) -> None:
     """Record the salt's fingerprint on the first load; SaltChanged on any later load with another salt."""
     check_salt(con, salt)
     con.execute(
         "create table if not exists raw.pii_salt (fingerprint varchar not null, recorded_at timestamptz not null)"
     )
     if _recorded_fingerprint(con) is None:
-        con.execute("insert into raw.pii_salt values (?, now())", [fingerprint(salt)])
+        con.execute("insert into raw.pii_salt values (?, ?)", [fingerprint(salt), load_time])
 
 
 def check_warehouse_salt(db_path: Path, salt: str) -> None:

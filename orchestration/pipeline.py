@@ -53,10 +53,16 @@ def _failed_checks(result: dg.ExecuteInProcessResult, severity: dg.AssetCheckSev
         if evaluation.passed or evaluation.severity != severity:
             continue
         line = f"check failed: {evaluation.asset_key.to_user_string()} {evaluation.check_name}"
-        if severity == dg.AssetCheckSeverity.ERROR and evaluation.description:
+        if _names_its_cause(evaluation) and evaluation.description:
             line += "\n" + "\n".join(f"  {detail}" for detail in evaluation.description.splitlines())
         failed.append(line)
     return failed
+
+
+def _names_its_cause(evaluation) -> bool:
+    """Error checks, and the loader's warnings (they name the files, like the per-file rejected share); a
+    warning of a dbt test says its name, and the details are in the test's own output."""
+    return evaluation.severity == dg.AssetCheckSeverity.ERROR or evaluation.asset_key.path[0] == "raw"
 
 
 def _landing_lists(result: dg.ExecuteInProcessResult) -> dict[str, list[str]]:

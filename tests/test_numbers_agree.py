@@ -91,6 +91,10 @@ def _first_delivery() -> list[dict]:
     ]
 
 
+def _stray_page_view() -> dict:
+    return event("ph0", occurred_at=_at(4, "08:00"), anonymous_id=PHONE, context=BROWSER)
+
+
 def _late_purchase() -> list[dict]:
     return [_purchase("ph2", "o-late", 40, _at(3, "10:30"), PHONE, BROWSER)]
 
@@ -101,9 +105,11 @@ def shop(tmp_path_factory):
     root = tmp_path_factory.mktemp("numbers_agree")
     settings = Settings(landing_dir=root / "landing", db_path=root / "warehouse.duckdb")
     write_lines(settings.landing_dir, "events/2026-09-04.jsonl", _first_delivery())
+    write_lines(settings.landing_dir, "events/broken-tracker.jsonl", [_stray_page_view(), "{not json"])
     first = run_pipeline(settings)
     assert first.success, first.failures
     before_late = {
+        "warnings": first.warnings,
         "orphans": query(settings.db_path, "select refund_id, order_id, amount from marts.fct_refunds_without_order"),
         "kpi_refunds_without_order": query(
             settings.db_path,
@@ -224,3 +230,10 @@ def test_orders_are_booked_on_their_day_and_the_marts_reconcile_to_the_cent(shop
     assert [(str(d), n, r) for d, n, r in kpi] == hand_counted
     assert [(str(d), n, s) for d, n, s in no_session] == [("2026-09-03", 1, 0)]
     assert net == pytest.approx(125.0 - 20.0 - 12.0)
+
+
+def test_the_run_names_a_file_with_more_than_one_percent_rejected(shop):
+    _, before_late = shop
+    warning = next(w for w in before_late["warnings"] if "rejected_share_at_most_1_percent" in w)
+    assert "events/broken-tracker.jsonl: 50.0% (1 of 2 rows)" in warning
+    assert "2026-09-04.jsonl" not in warning

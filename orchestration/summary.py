@@ -92,7 +92,7 @@ weeks as (
         min(date_day), max(date_day), sum(sessions), sum(purchase_sessions), sum(cart_sessions),
         sum(cart_purchase_sessions), sum(orders), sum(revenue)::double
     from marts.fct_funnel_daily, newest
-    where date_day > last_day - 14
+    where date_day > last_day - 14 and date_day <= last_day
     group by 1
 )
 select * from weeks order by weeks_back

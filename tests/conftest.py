@@ -2,6 +2,7 @@
 
 import json
 import os
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -65,7 +66,11 @@ def db(tmp_path: Path) -> Path:
 
 # Large enough that the planted video effects (CONVERSION_LIFT on the best host, format and segment) stand
 # out of the sampling noise at p < 0.05 with a person-level conversion over the attribution lookback.
-VIDEO_SHOP = {"days": 60, "visitors": 60_000, "seed": 42}
+# The seed and its calendar are fixed together: every hotspot's click-through is held at the 3-SE level
+# (0.27% two-sided), and at that level about four shops in ten have one of their 210 hotspots outside by
+# chance: a fixed draw makes it a test of the marts, not of luck. On the calendar ending at PINNED_NOW this seed draws
+# one hotspot at p = 1e-4 (V016-H4, 12 clicks of 198 impressions at 1.6%).
+VIDEO_SHOP = {"days": 60, "visitors": 60_000, "seed": 42, "start_date": date(2026, 9, 1)}
 
 
 @pytest.fixture(scope="session")

@@ -48,10 +48,18 @@ refunds as (
 
 data_days as (
 
+    {#- Every day something was booked on: a session started, an order placed (a session that crosses
+        midnight places its order on a day no session started) or a refund booked. -#}
     select
-        min(session_date) as first_day,
-        max(session_date) as last_day
-    from sessions
+        min(day) as first_day,
+        max(day) as last_day
+    from (
+        select session_date as day from sessions
+        union all
+        select order_date from orders
+        union all
+        select refund_date from refunds
+    ) as booked_days
 
 ),
 

@@ -118,7 +118,7 @@ def test_the_end_to_end_shop_agrees_with_its_truth_whatever_the_date(shift, tmp_
     now = PINNED + shift
     monkeypatch.setenv(NOW_SETTING, now.isoformat())
     monkeypatch.delenv("DAGSTER_HOME", raising=False)  # a throwaway Dagster instance, never the developer's
-    truth = generate_landing_zone(tmp_path / "landing", days=3, visitors=1_000, seed=3)
+    truth = generate_landing_zone(tmp_path / "landing", days=2, visitors=400, seed=3)
     settings = Settings(landing_dir=tmp_path / "landing", db_path=tmp_path / "warehouse.duckdb")
 
     outcome = run_pipeline(settings)

@@ -217,7 +217,7 @@ def assert_accepted_lines_fit_staging(db: Path) -> None:
 
 
 @settings(
-    max_examples=40,
+    max_examples=25,
     deadline=None,
     database=None,
     derandomize=True,

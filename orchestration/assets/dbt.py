@@ -1,5 +1,6 @@
 """The dbt project as Dagster assets: every model, seed and snapshot, with dbt tests as asset checks."""
 
+import os
 import shutil
 from collections.abc import Mapping
 from pathlib import Path
@@ -68,7 +69,11 @@ def _keep_partial_parse(build_target: Path) -> None:
     lets the next run on the same warehouse parse only what changed."""
     parsed = build_target / "partial_parse.msgpack"
     if parsed.exists():
-        shutil.copyfile(parsed, DBT_PROJECT.project_dir / DBT_PROJECT.target_path / "partial_parse.msgpack")
+        # Written aside and renamed: a build starting meanwhile (another warehouse's) never reads half a file.
+        kept = DBT_PROJECT.project_dir / DBT_PROJECT.target_path / "partial_parse.msgpack"
+        aside = kept.with_name(f"{kept.name}.{os.getpid()}")
+        shutil.copyfile(parsed, aside)
+        os.replace(aside, kept)
 
 
 def _prune_past_runs(build_target: Path, *, keep: int) -> None:

@@ -43,45 +43,22 @@ def _refund(event_id, refund_id, order_id, amount, when):
     return event(event_id, "refund", occurred_at=when, anonymous_id=BACKEND, context=SERVER, properties=properties)
 
 
+def _on_tablet(event_id: str, name: str, when: str, **properties) -> dict:
+    return event(event_id, name, occurred_at=when, anonymous_id=TABLET, context=BROWSER, properties=properties)
+
+
 def _first_delivery() -> list[dict]:
     newsletter = {"url": "https://shop.example/?utm_source=newsletter&utm_medium=email&utm_campaign=autumn"}
+    in_video_cart = {"quantity": 1, "currency": "EUR"}
     return [
         event("t1", occurred_at=_at(1, "10:00"), anonymous_id=TABLET, user_id="u1", context=BROWSER, page=newsletter),
-        event(
-            "t2",
-            "video_start",
-            occurred_at=_at(1, "10:02"),
-            anonymous_id=TABLET,
-            context=BROWSER,
-            properties={"video_id": "v1"},
-        ),
-        event(
-            "t3",
-            "add_to_cart",
-            occurred_at=_at(1, "10:03"),
-            anonymous_id=TABLET,
-            context=BROWSER,
-            properties={"product_id": "p1", "price": 20, "quantity": 1, "currency": "EUR", "video_id": "v1"},
-        ),
+        _on_tablet("t2", "video_start", _at(1, "10:02"), video_id="v1"),
+        _on_tablet("t3", "add_to_cart", _at(1, "10:03"), product_id="p1", price=20, video_id="v1", **in_video_cart),
         _purchase("t4", "o-browser", 20, _at(1, "10:06"), TABLET, BROWSER, user_id="u1"),
         _purchase("t5", "o-server", 50, _at(1, "10:20"), TABLET, SERVER, user_id="u1"),
         event("t6", occurred_at=_at(2, "12:00"), anonymous_id=TABLET, user_id="u2", context=BROWSER),
-        event(
-            "t7",
-            "video_start",
-            occurred_at=_at(2, "12:01"),
-            anonymous_id=TABLET,
-            context=BROWSER,
-            properties={"video_id": "v2"},
-        ),
-        event(
-            "t8",
-            "add_to_cart",
-            occurred_at=_at(2, "12:02"),
-            anonymous_id=TABLET,
-            context=BROWSER,
-            properties={"product_id": "p2", "price": 35, "quantity": 1, "currency": "EUR", "video_id": "v2"},
-        ),
+        _on_tablet("t7", "video_start", _at(2, "12:01"), video_id="v2"),
+        _on_tablet("t8", "add_to_cart", _at(2, "12:02"), product_id="p2", price=35, video_id="v2", **in_video_cart),
         _purchase("b1", "o-backend", 15, _at(3, "08:00"), BACKEND, GO_SERVER),
         _refund("r1", "rf-1", "o-browser", 5, _at(3, "09:00")),
         _refund("r1-again", "rf-1", "o-browser", 5, _at(3, "09:01")),

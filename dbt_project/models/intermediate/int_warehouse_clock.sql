@@ -11,12 +11,11 @@ with events as (
 
 ),
 
-clock as (
+newest as (
 
     select
         max(occurred_at) filter (where not is_bot) as newest_event_at,
-        max(loaded_at) as newest_load_at,
-        least(max(occurred_at) filter (where not is_bot), max(loaded_at)) as clock_at
+        max(loaded_at) as newest_load_at
     from events
 
 ),
@@ -24,9 +23,11 @@ clock as (
 final as (
 
     select
-        *,
-        {{ reporting_date('clock_at') }} as clock_date
-    from clock
+        newest_event_at,
+        newest_load_at,
+        least(newest_event_at, newest_load_at) as clock_at,
+        {{ reporting_date('least(newest_event_at, newest_load_at)') }} as clock_date
+    from newest
 
 )
 

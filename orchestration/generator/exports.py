@@ -11,7 +11,7 @@ from orchestration.generator.catalog import Catalog, money
 from orchestration.generator.channels import PAID_CAMPAIGNS
 from orchestration.generator.faults import CSV_FAULTS
 from orchestration.generator.fx import FxRates
-from orchestration.generator.truth import CsvCounts
+from orchestration.generator.truth import CsvCounts, ExportTotals
 
 HEADERS: dict[str, tuple[str, ...]] = {
     "inventory": ("snapshot_date", "product_id", "units_on_hand"),
@@ -69,6 +69,7 @@ class DailyExports:
         self._bad_rows = self._plan_bad_rows(days)
         self._followers = {platform: spec[2] for platform, spec in SOCIAL_ACCOUNTS.items()}
         self.engagement_rates: dict[str, list[float]] = {platform: [] for platform in SOCIAL_ACCOUNTS}
+        self.totals = ExportTotals()
         total_popularity = sum(p.popularity for p in catalog.products)
         units_per_day = visitors * ORDERS_PER_VISITOR * UNITS_PER_ORDER / days
         self._expected = [max(0.05, units_per_day * p.popularity / total_popularity) for p in catalog.products]
@@ -100,7 +101,7 @@ class DailyExports:
     def write_day(self, day: int, units_sold: Counter, paid_clicks: Counter) -> None:
         on = self._start_date + timedelta(days=day)
         self._write("inventory", on, day, self._inventory(on, day, units_sold))
-        self._write("ad_spend", on, day, self._ad_spend(on, paid_clicks))
+        self._write("ad_spend", on, day, self._ad_spend(on, day, paid_clicks))
         self._write("social", on, day, self._social(on))
         if self._fx.published(day):
             self._write(
@@ -131,7 +132,7 @@ class DailyExports:
             rows.append((on.isoformat(), product.product_id, self._stock[i]))
         return rows
 
-    def _ad_spend(self, on: date, paid_clicks: Counter) -> list[tuple]:
+    def _ad_spend(self, on: date, day: int, paid_clicks: Counter) -> list[tuple]:
         """Clicks the platform billed: the visits that landed plus the ones that bounced before tracking."""
         rng = self._rng
         rows = []
@@ -140,6 +141,7 @@ class DailyExports:
             clicks = round(landed * rng.uniform(1.08, 1.3)) + (rng.random() < 0.3)
             impressions = round(clicks / (campaign.click_through_rate * rng.uniform(0.8, 1.2)))
             spend = round(clicks * campaign.cost_per_click_cents * rng.uniform(0.85, 1.15))
+            self._count_spend(campaign.platform, campaign.currency, day, spend, impressions, clicks)
             rows.append(
                 (on.isoformat(), campaign.platform, campaign.name, money(spend), campaign.currency, impressions, clicks)
             )
@@ -162,6 +164,9 @@ class DailyExports:
                 reach_factor = rng.uniform(0.8, 4.0) if platform == "tiktok" else rng.uniform(0.25, 1.2)
                 impressions = round(followers * reach_factor)
                 self.engagement_rates[platform].append((likes + comments + shares + saves) / followers)
+                reach = round(impressions * rng.uniform(0.6, 0.9))
+                link_clicks = round(impressions * rng.uniform(0.001, 0.006))
+                self.totals.social[platform].update(posts=1, impressions=impressions, link_clicks=link_clicks)
                 rows.append(
                     (
                         on.isoformat(),
@@ -170,17 +175,26 @@ class DailyExports:
                         f"{platform}_{on:%Y%m%d}_{n + 1}",
                         post_type,
                         impressions,
-                        round(impressions * rng.uniform(0.6, 0.9)),
+                        reach,
                         likes,
                         comments,
                         shares,
                         saves,
-                        round(impressions * rng.uniform(0.001, 0.006)),
+                        link_clicks,
                         round(impressions * rng.uniform(0.4, 0.8)) if post_type in _VIDEO_POSTS else 0,
                         followers,
                     )
                 )
         return rows
+
+    def _count_spend(self, platform: str, currency: str, day: int, cents: int, impressions: int, clicks: int) -> None:
+        """The truth of one ad_spend row, in the reporting currency at the spend day's rate (as a model converts it)."""
+        self.totals.spend_cents[platform][currency] += cents
+        self.totals.ad_spend[platform].update(
+            spend_reporting=cents / 100 * self._fx.rate_to_reporting(currency, day),
+            impressions=impressions,
+            clicks=clicks,
+        )
 
     def units_trend(self) -> list[float]:
         """Least-squares slope of each product's daily units sold: the trend as it came out, units/day per day."""

@@ -254,6 +254,7 @@ def _truth(
                 for platform, rates in exports.engagement_rates.items()
                 if rates
             },
+            **exports.totals.as_dict(),
             "inventory_stockout_rows": exports.stockout_rows,
             "latest_occurred_at": iso_timestamp(traffic.latest_ms),
             "warehouse_clock_at": iso_timestamp(traffic.warehouse_clock_ms),

@@ -1,6 +1,6 @@
 """What was planted, counted exactly while writing, for tests to hold the warehouse against (truth.json)."""
 
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 # Personal-data flags carried with every buffered event line, so re-deliveries are counted too.
@@ -65,6 +65,32 @@ class CsvCounts:
             "valid": self.rows - rejected,
             "rejected": dict(sorted(self.rejected.items())),
             "bad_rows": self.bad_rows,
+        }
+
+
+@dataclass
+class ExportTotals:
+    """Per platform sums of the good rows written to the ad_spend and social exports (a planted bad row is a
+    copy the loader rejects, so it adds nothing)."""
+
+    ad_spend: defaultdict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
+    spend_cents: defaultdict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))  # by currency
+    social: defaultdict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
+
+    def as_dict(self) -> dict:
+        return {
+            "ad_spend_by_platform": {
+                platform: {
+                    "spend_by_currency": _money(self.spend_cents[platform]),
+                    "spend_reporting": round(totals["spend_reporting"], 2),
+                    "impressions": totals["impressions"],
+                    "clicks": totals["clicks"],
+                }
+                for platform, totals in sorted(self.ad_spend.items())
+            },
+            "social_by_platform": {
+                platform: dict(sorted(totals.items())) for platform, totals in sorted(self.social.items())
+            },
         }
 
 

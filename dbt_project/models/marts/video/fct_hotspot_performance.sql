@@ -1,8 +1,8 @@
 {#- One row per video, hotspot and product (CONTRACT section 8): impressions, clicks, click-through, the
-    people who clicked, the in-video carts it led to, and the revenue of that product ordered by a
-    clicker within attribution_lookback_days after the click (each order line credited to the clicker's
-    latest click on that product before it, so a line is never counted twice). Every catalogued hotspot
-    has a row: one nobody saw has null HCTR, not zero. -#}
+    people who clicked, the in-video carts it led to, and the revenue fct_video_attribution credits to it
+    under product_interaction: each order line to its person's latest interaction with that product within
+    attribution_lookback_days before the order, so a line is never counted twice. Every catalogued
+    hotspot has a row: one nobody saw has null HCTR, not zero. -#}
 
 with hotspots as (
 
@@ -16,15 +16,9 @@ video_events as (
 
 ),
 
-orders as (
+video_attribution as (
 
-    select * from {{ ref('int_orders') }}
-
-),
-
-order_items as (
-
-    select * from {{ ref('stg_order_items') }}
+    select * from {{ ref('fct_video_attribution') }}
 
 ),
 
@@ -45,77 +39,18 @@ interactions as (
 
 ),
 
-clicks as (
-
-    select
-        event_id as click_event_id,
-        video_id,
-        hotspot_id,
-        product_id,
-        person_id,
-        occurred_at as clicked_at
-    from video_events
-    where event_name = 'hotspot_click'
-
-),
-
-order_lines as (
-
-    select
-        orders.order_id,
-        orders.person_id,
-        orders.ordered_at,
-        order_items.item_index,
-        order_items.product_id,
-        cast(order_items.line_revenue * orders.fx_rate as decimal(18, 4)) as line_revenue_reporting
-    from orders
-    inner join order_items
-        on orders.event_id = order_items.event_id
-
-),
-
-clicks_before_lines as (
-
-    {#- The credited click is one row, the latest before the order with the event_id breaking ties, so the
-        video and hotspot credited always come from the same click. -#}
-    select
-        order_lines.order_id,
-        order_lines.item_index,
-        order_lines.line_revenue_reporting,
-        order_lines.product_id,
-        clicks.video_id,
-        clicks.hotspot_id,
-        row_number() over (
-            partition by order_lines.order_id, order_lines.item_index
-            order by clicks.clicked_at desc, clicks.click_event_id desc
-        ) as recency_rank
-    from order_lines
-    inner join clicks
-        on
-            order_lines.person_id = clicks.person_id
-            and order_lines.product_id = clicks.product_id
-            and order_lines.ordered_at > clicks.clicked_at
-            and order_lines.ordered_at
-            <= {{ dbt.dateadd('day', var('attribution_lookback_days'), 'clicks.clicked_at') }}
-
-),
-
-credited_lines as (
-
-    select * from clicks_before_lines
-    where recency_rank = 1
-
-),
-
 attributed as (
 
+    {#- A hotspot earns the order lines of its own product (product_interaction): whole orders
+        (last_in_video) would credit a hotspot with products it never showed. -#}
     select
         video_id,
         hotspot_id,
         product_id,
         count(distinct order_id) as attributed_orders,
-        sum(line_revenue_reporting) as attributed_revenue
-    from credited_lines
+        sum(attributed_revenue) as attributed_revenue
+    from video_attribution
+    where model = 'product_interaction' and hotspot_id is not null
     group by video_id, hotspot_id, product_id
 
 ),

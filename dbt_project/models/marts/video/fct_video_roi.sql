@@ -1,7 +1,8 @@
-{#- One row per video: what it cost, what it was watched and clicked, and the revenue it earned - each
-    order credited whole to the video of its person's last hotspot click within attribution_lookback_days
-    before it (last in-video click; the attribution marts will offer the other models). Production cost
-    is converted to the reporting currency at the rate of the video's publication day. -#}
+{#- One row per video: what it cost, what it was watched and clicked, and the revenue it earned under the
+    video model in var video_attribution_model (fct_video_attribution; by default last_in_video: each
+    order whole to the video of its person's latest hotspot click or in-video cart within
+    attribution_lookback_days before it). Production cost is converted to the reporting currency at the
+    rate of the video's publication day. -#}
 
 with videos as (
 
@@ -15,53 +16,9 @@ views as (
 
 ),
 
-video_events as (
+video_attribution as (
 
-    select * from {{ ref('int_video_events') }}
-
-),
-
-orders as (
-
-    select * from {{ ref('int_orders') }}
-
-),
-
-clicks as (
-
-    select
-        event_id as click_event_id,
-        person_id,
-        video_id,
-        occurred_at as clicked_at
-    from video_events
-    where event_name = 'hotspot_click'
-
-),
-
-clicks_before_orders as (
-
-    select
-        orders.order_id,
-        orders.revenue_reporting,
-        clicks.video_id,
-        row_number() over (
-            partition by orders.order_id order by clicks.clicked_at desc, clicks.click_event_id desc
-        ) as recency_rank
-    from orders
-    inner join clicks
-        on
-            orders.person_id = clicks.person_id
-            and orders.ordered_at > clicks.clicked_at
-            and orders.ordered_at <= {{ dbt.dateadd('day', var('attribution_lookback_days'), 'clicks.clicked_at') }}
-
-),
-
-credited_orders as (
-
-    {#- The latest click before the order, ties broken by event_id: one video per order, build after build. -#}
-    select * from clicks_before_orders
-    where recency_rank = 1
+    select * from {{ ref('fct_video_attribution') }}
 
 ),
 
@@ -69,9 +26,10 @@ attributed as (
 
     select
         video_id,
-        count(*) as attributed_orders,
-        sum(revenue_reporting) as attributed_revenue
-    from credited_orders
+        sum(credit) as attributed_orders,
+        sum(attributed_revenue) as attributed_revenue
+    from video_attribution
+    where model = '{{ var("video_attribution_model") }}'
     group by video_id
 
 ),
@@ -117,7 +75,7 @@ final as (
         cast(coalesce(engagement.hotspot_impressions, 0) as bigint) as hotspot_impressions,
         cast(coalesce(engagement.hotspot_clicks, 0) as bigint) as hotspot_clicks,
         {{ hctr('engagement.hotspot_clicks', 'engagement.hotspot_impressions') }} as hctr,
-        coalesce(attributed.attributed_orders, 0) as attributed_orders,
+        cast(coalesce(attributed.attributed_orders, 0) as double) as attributed_orders,
         cast(coalesce(attributed.attributed_revenue, 0) as decimal(18, 4)) as attributed_revenue,
         {{ revenue_per_view('attributed.attributed_revenue', 'engagement.video_starts') }} as attributed_revenue_per_view,
         cast(coalesce(attributed.attributed_revenue, 0) - costed.production_cost_reporting as double)

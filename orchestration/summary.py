@@ -1,5 +1,5 @@
-"""The closing summary of a run: what was loaded and rejected, what arrived late, and the shop's last week
-against the week before."""
+"""The closing summary of a run: what was loaded and rejected, what arrived late, the shop's last week
+against the week before, and what each channel earned under the models that disagree most."""
 
 import json
 from dataclasses import dataclass, field
@@ -29,6 +29,8 @@ class RunSummary:
     last_week: "FunnelWeek | None"
     week_before: "FunnelWeek | None"
     settings: dict = field(default_factory=dict)  # dbt vars set away from the project's defaults
+    channels: list["ChannelCredit"] = field(default_factory=list)
+    attribution_model: str = ""  # var attribution_model: the model behind ROAS
     landing: dict[str, list[str]] = field(default_factory=dict)  # what the load assets could not take
 
 
@@ -99,6 +101,34 @@ select * from weeks order by weeks_back
 """
 
 
+@dataclass(frozen=True)
+class ChannelCredit:
+    """A channel's revenue over the whole history under last touch, the ROAS model and Markov, and its spend."""
+
+    channel: str
+    last_touch: float
+    chosen_model: float
+    markov: float
+    spend: float | None
+
+    @property
+    def roas(self) -> float | None:
+        return self.chosen_model / self.spend if self.spend else None
+
+
+_CHANNEL_CREDIT = """
+    select
+        channel,
+        coalesce(sum(attributed_revenue) filter (where model = 'last_touch'), 0),
+        coalesce(sum(attributed_revenue) filter (where model = $model), 0),
+        coalesce(sum(attributed_revenue) filter (where model = 'markov'), 0),
+        sum(spend) filter (where model = $model)
+    from marts.fct_attribution_summary
+    group by channel
+    order by 3 desc, channel
+"""
+
+
 def last_load_id(db_path: Path) -> int:
     """The newest load before a run; a run's own loads are those after it."""
     if not db_path.exists():
@@ -155,8 +185,16 @@ def summarise_run(db_path: Path, after_load_id: int, landing: dict[str, list[str
         money = MoneyChecks.read(con)
         weeks = {row[0]: FunnelWeek(*row[1:]) for row in con.execute(_FUNNEL_WEEKS).fetchall()}
         settings = con.execute(
-            "select requested_vars from meta.build_settings where is_built order by build_id desc limit 1"
+            "select requested_vars, effective_vars ->> 'attribution_model' from meta.build_settings "
+            "where is_built order by build_id desc limit 1"
         ).fetchone()
+        attribution_model = settings[1] if settings else ""
+        channels = [
+            ChannelCredit(channel, float(last), float(chosen), float(markov), None if spend is None else float(spend))
+            for channel, last, chosen, markov, spend in con.execute(
+                _CHANNEL_CREDIT, {"model": attribution_model}
+            ).fetchall()
+        ]
     finally:
         con.close()
     return RunSummary(
@@ -179,6 +217,8 @@ def summarise_run(db_path: Path, after_load_id: int, landing: dict[str, list[str
         week_before=weeks.get(1),
         settings=json.loads(settings[0]) if settings else {},
         landing=landing or {},
+        channels=channels,
+        attribution_model=attribution_model,
     )
 
 
@@ -247,6 +287,7 @@ def format_summary(summary: RunSummary) -> str:
         f"  settings (dbt vars)            {_settings(summary.settings)}",
         "  rejects: select * from raw.rejected_events / raw.rejected_rows / raw.rejected_files",
         *_week_against_week(summary.last_week, summary.week_before),
+        *_channel_lines(summary.channels, summary.attribution_model),
     ]
     return "\n".join(lines)
 
@@ -302,3 +343,19 @@ def _change(now: float | None, then: float | None, kind: str) -> str:
     if kind == "rate":
         return f"{(now - then) * 100:+.2f} pt"
     return f"{now / then - 1:+.1%}" if then else ""
+
+
+def _channel_lines(channels: list[ChannelCredit], model: str) -> list[str]:
+    """Last touch and Markov side by side with the ROAS model: where they disagree is where the budget talk is."""
+    if not channels:
+        return []
+    lines = [
+        "Revenue credited per channel, whole history (marts.fct_attribution_summary)",
+        f"  {'':<16} {'last touch':>12} {model:>15} {'markov':>12} {'spend':>10} {'ROAS':>6}",
+    ]
+    for c in channels:
+        spend = "-" if c.spend is None else f"{c.spend:,.0f}"
+        roas = "-" if c.roas is None else f"{c.roas:.1f}"
+        revenue = f"{c.last_touch:>12,.0f} {c.chosen_model:>15,.0f} {c.markov:>12,.0f}"
+        lines.append(f"  {c.channel:<16} {revenue} {spend:>10} {roas:>6}")
+    return lines

@@ -1,0 +1,1 @@
+"""Attribution computations that SQL states poorly: the data-driven (Markov) model's removal effects."""

@@ -9,6 +9,7 @@ import re
 from collections import Counter, defaultdict
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import duckdb
 import pytest
@@ -518,14 +519,14 @@ def _is_server_side(event: dict) -> bool:
     return event["_bot"] and event["event_name"] in ("purchase", "refund")
 
 
-def _sessions_by_anonymous_id(recount: Recount) -> dict[str, list[list[datetime]]]:
-    """anonymous_id -> its sessions' event times, under the 30-minute rule over non-bot events."""
-    sessions: dict[str, list[list[datetime]]] = defaultdict(list)
+def _sessions_by_anonymous_id(recount: Recount) -> dict[str, list[list[dict]]]:
+    """anonymous_id -> its sessions' events in time order, under the 30-minute rule over non-bot events."""
+    sessions: dict[str, list[list[dict]]] = defaultdict(list)
     for event in recount.humans():
         own = sessions[event["anonymous_id"]]
-        if not own or event["_at"] - own[-1][-1] > timedelta(minutes=30):
+        if not own or event["_at"] - own[-1][-1]["_at"] > timedelta(minutes=30):
             own.append([])
-        own[-1].append(event["_at"])
+        own[-1].append(event)
     return sessions
 
 
@@ -550,10 +551,12 @@ def test_server_side_purchases_of_a_visitor_fall_in_a_session_that_has_no_browse
         if not purchase["_bot"] or purchase["anonymous_id"] not in by_device:
             continue
         holding = [
-            s for s in by_device[purchase["anonymous_id"]] if s[0] <= purchase["_at"] <= s[-1] + timedelta(minutes=30)
+            s
+            for s in by_device[purchase["anonymous_id"]]
+            if s[0]["_at"] <= purchase["_at"] <= s[-1]["_at"] + timedelta(minutes=30)
         ]
         assert len(holding) == 1, purchase["event_id"]
-        assert not browser_purchase_times & set(holding[0])
+        assert not browser_purchase_times & {e["_at"] for e in holding[0]}
         joined += 1
     assert joined == sessions["server_side_order_sessions"] > 0
     assert sessions["sessions_with_order"] == sessions["purchase_sessions"] + joined
@@ -698,3 +701,90 @@ def test_revenue_attributed_to_hotspots_recounted_from_files(small, recount):
     planted = {h["hotspot_id"]: h["attributed_revenue_reporting"] for h in truth["planted"]["hotspot_events"]}
     assert {h: round(v, 2) for h, v in credited.items()} == {h: round(v, 2) for h, v in planted.items() if v}
     assert credited
+
+
+# --- the converting channel -----------------------------------------------------------------------------------
+
+
+def _medium(event: dict) -> str | None:
+    """The medium a session's first event carries: its campaign object's, else its url's utm_medium."""
+    campaign = event.get("campaign") or {}
+    if "medium" in campaign:
+        return campaign["medium"]
+    return parse_qs(urlsplit(event["page"]["url"]).query).get("utm_medium", [None])[0]
+
+
+def _path(event: dict) -> str:
+    return urlsplit(event["page"]["url"]).path
+
+
+def _visit_shape(session: list[dict]) -> str | None:
+    """'video' for a session that played a video, 'browsing' for one that went on past its landing page (and a
+    login), None for a bounce or a visit to refund an order: within a shape every channel buys alike but one."""
+    if any(e["event_name"] == "video_start" for e in session):
+        return "video"
+    if _path(session[0]).startswith("/account/orders/"):
+        return None
+    login = lambda e: e["event_name"] == "page_view" and _path(e) == "/account/login"  # noqa: E731
+    return "browsing" if any(not login(e) for e in session[1:]) else None
+
+
+def test_paid_social_visits_buy_the_planted_lift_more_often_than_others_of_their_shape(small, recount):
+    """Paid Social campaigns are the only ones tagged medium paid_social (seeds/channel_grouping.csv puts a social
+    source with a paid medium there); their visits buy channel_conversion_lift times as often, within 3 SE."""
+    sessions, planted = small[1]["sessions"], small[1]["planted"]
+    assert planted["converting_channel"] == "Paid Social"
+    outcomes = Counter()  # (shape, from Paid Social) -> [sessions, purchase sessions]
+    purchases_from_paid_social = 0
+    for own in _sessions_by_anonymous_id(recount).values():
+        for session in own:
+            paid_social = _medium(session[0]) == "paid_social"
+            purchased = any(e["event_name"] == "purchase" for e in session)
+            purchases_from_paid_social += paid_social and purchased
+            shape = _visit_shape(session)
+            if shape is not None:
+                outcomes[(shape, paid_social, "sessions")] += 1
+                outcomes[(shape, paid_social, "purchases")] += purchased
+    by_channel = sessions["purchase_sessions_by_channel"]
+    assert purchases_from_paid_social == by_channel["Paid Social"]
+    assert sum(by_channel.values()) == sessions["purchase_sessions"]
+    for shape in ("video", "browsing"):
+        bought, visits = outcomes[(shape, True, "purchases")], outcomes[(shape, True, "sessions")]
+        others_bought, others = outcomes[(shape, False, "purchases")], outcomes[(shape, False, "sessions")]
+        log_ratio = math.log((bought / visits) / (others_bought / others))
+        standard_error = math.sqrt(1 / bought - 1 / visits + 1 / others_bought - 1 / others)
+        assert abs(log_ratio - math.log(planted["channel_conversion_lift"])) <= 3 * standard_error, shape
+
+
+# --- video credit -------------------------------------------------------------------------------------------------
+
+
+def test_orders_credited_to_the_latest_in_video_interaction_recounted_from_files(small, recount):
+    """Each order whole to its person's latest hotspot click or in-video add_to_cart/buy_now within 30 days
+    before it (ties on the instant to the larger event_id), at the order's revenue in the reporting currency."""
+    landing, truth = small
+    rates, people = _fx_rates(landing), recount.people()
+    person = lambda anonymous_id: people.get(anonymous_id, anonymous_id)  # noqa: E731
+    interactions = defaultdict(list)
+    for e in recount.humans():
+        in_video_cart = e["event_name"] in ("add_to_cart", "buy_now") and e["properties"].get("video_id")
+        if e["event_name"] == "hotspot_click" or in_video_cart:
+            interactions[person(e["anonymous_id"])].append((e["_at"], e["event_id"], e["properties"]["video_id"]))
+    orders, revenue = Counter(), Counter()
+    for order in recount.first_purchases().values():
+        before = [
+            i for i in interactions[person(order["anonymous_id"])] if i[0] < order["_at"] <= i[0] + timedelta(days=30)
+        ]
+        if before:
+            video = max(before)[2]
+            rate = _rate(rates, order["properties"]["currency"], order["_at"].astimezone(UTC).date())
+            orders[video] += 1
+            revenue[video] += order["properties"]["revenue"] * rate
+    planted = truth["planted"]
+    credit = planted["video_credit"]
+    assert {v: (n, round(revenue[v], 2)) for v, n in orders.items()} == {
+        v: (c["orders"], round(c["revenue_reporting"], 2)) for v, c in credit.items()
+    }
+    assert planted["orders_with_video_credit"] == sum(orders.values()) > 0
+    assert planted["video_credited_revenue_reporting"] == pytest.approx(sum(revenue.values()), abs=0.01)
+    assert 0 < planted["video_credited_revenue_reporting"] < truth["sessions"]["revenue_reporting"]

@@ -14,7 +14,7 @@ from pathlib import Path
 from orchestration import clock
 from orchestration.generator.audience import Audience, schedule_visits
 from orchestration.generator.catalog import CONVERSION_LIFT, Catalog, build_catalog, write_catalog
-from orchestration.generator.channels import CHANNEL_MIX
+from orchestration.generator.channels import CHANNEL_CONVERSION_LIFT, CHANNEL_MIX, CONVERTING_CHANNEL
 from orchestration.generator.clock import DAY_MS, day_start_ms, iso_timestamp
 from orchestration.generator.event_files import EventFiles
 from orchestration.generator.exports import DailyExports
@@ -62,6 +62,13 @@ DEFINITIONS = {
     "product_trend": "planted relative demand growth per day: demand(t) = demand(0) * (1 + trend * t); "
     "product_trend_units_per_day is the least-squares slope of the units actually sold.",
     "product_weekly_pattern": "planted demand multipliers Monday..Sunday (mean 1), on top of the traffic rhythm.",
+    "converting_channel": "visits whose first touch is of this channel buy channel_conversion_lift times as often "
+    "as the others' in the same branch (browsing or video), the other channels' probabilities lowered so the shop "
+    "converts as tuned; sessions.purchase_sessions_by_channel counts purchase_sessions by their first touch.",
+    "video_credit": "per video: orders credited whole to the latest in-video interaction (hotspot_click, or "
+    "add_to_cart/buy_now carrying video_id) of the order's person within 30 days before the order (the one person "
+    "rule for both; on one millisecond the larger event_id wins), and their revenue_reporting (each order's revenue "
+    "at its order day's rate, rounded to 4 decimals); videos credited with no order are left out.",
     "conversion_lift": "multiplier of the purchase probability in a visit after watching a video of the best host, "
     "of the best format, or with an impression of a best-segment hotspot (they multiply).",
 }
@@ -241,6 +248,9 @@ def _truth(
             "best_format": catalog.best_format,
             "best_segment": catalog.best_segment,
             "conversion_lift": CONVERSION_LIFT,
+            "converting_channel": CONVERTING_CHANNEL,
+            "channel_conversion_lift": CHANNEL_CONVERSION_LIFT,
+            **_video_credit(traffic),
             "in_video_abandonment": abandonment,
             "refund_rate": round(sessions["refunded_orders"] / sessions["orders"], 5) if sessions["orders"] else 0.0,
             "product_weekly_pattern": {p.product_id: list(p.weekly) for p in catalog.products},
@@ -279,3 +289,12 @@ def _hotspot_events(catalog: Catalog, traffic: Traffic) -> list[dict]:
         for v in catalog.videos
         for h in v.hotspots
     ]
+
+
+def _video_credit(traffic: Traffic) -> dict:
+    credit = traffic.video_credit()
+    return {
+        "video_credit": credit,
+        "orders_with_video_credit": sum(c["orders"] for c in credit.values()),
+        "video_credited_revenue_reporting": round(sum(c["revenue_reporting"] for c in credit.values()), 4),
+    }

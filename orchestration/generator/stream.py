@@ -6,6 +6,9 @@ used, never 3-4: measured against the newest event in earlier files, a 1-2 day l
 days late and a 5-10 day lag always is, so the split at `late_arrival_days` = 3 is unambiguous. (A lag of 3,
 planted by `hold_back` for purchases delivered after their refund, is under 3 days late too: the newest event
 before its delivery day is older than that day's midnight.)
+
+The first late event that a long lag still fits takes one whatever its draw, so every shop of a week or more
+holds an event more than `late_arrival_days` late, as its tests need.
 """
 
 import random
@@ -28,6 +31,7 @@ class EventStream:
         self._occurring: dict[int, list[BufferedLine]] = {}
         self._late: dict[int, list[BufferedLine]] = {}
         self.latest_ms = 0  # the warehouse clock: newest occurred_at of any valid event
+        self._long_lag_planted = False
 
     def day_of(self, ms: int) -> int:
         """The day whose files hold an event; visits running past the last midnight stay in the last day."""
@@ -41,9 +45,12 @@ class EventStream:
             return ms + 40 + int(random() * 2460), 0
         lag = self._rng.choice(LONG_LAGS if random() < SHARE_LONG_LAG else SHORT_LAGS)
         day = self.day_of(ms)
+        if not self._long_lag_planted and day + LONG_LAGS[0] < self._days - 1:
+            lag = max(lag, LONG_LAGS[0])
         # Never into the last day: its file also holds events past midnight, which would blur the lag.
         if day + lag >= self._days - 1:
             return ms + 40 + int(random() * 2460), 0
+        self._long_lag_planted |= lag in LONG_LAGS
         return self._start_ms + (day + lag) * DAY_MS + self._rng.randrange(5 * HOUR_MS), lag
 
     def can_hold_back(self, ms: int, lag: int) -> bool:

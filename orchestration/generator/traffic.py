@@ -10,7 +10,15 @@ from json.encoder import c_make_encoder, encode_basestring_ascii
 
 from orchestration.generator.audience import EXTRA_DEVICE, Audience
 from orchestration.generator.catalog import CONVERSION_LIFT, Catalog, Hotspot, Video, pick
-from orchestration.generator.channels import DIRECT, Touch, draw_channel, touch_for
+from orchestration.generator.channels import (
+    CHANNEL_CONVERSION_LIFT,
+    CHANNEL_MIX,
+    CONVERTING_CHANNEL,
+    DIRECT,
+    Touch,
+    draw_channel,
+    touch_for,
+)
 from orchestration.generator.clock import DAY_MS, HOUR_MS, HOURLY_TRAFFIC, MINUTE_MS, iso_timestamp
 from orchestration.generator.faults import SHOP_URL
 from orchestration.generator.fx import FxRates
@@ -31,8 +39,24 @@ def _dumps(value: dict) -> str:
 SHARE_BOUNCE = 0.36
 SHARE_VIDEO = 0.26  # of engaged visits; social traffic watches more
 SHARE_VIDEO_FROM_SOCIAL = 0.55
-P_PURCHASE_BROWSING = 0.038
-P_PURCHASE_AFTER_VIDEO = 0.022  # times the video's host/format lift and the best-segment lift
+
+
+def _share_video(channel: str) -> float:
+    return SHARE_VIDEO_FROM_SOCIAL if "Social" in channel else SHARE_VIDEO
+
+
+def _spread(probability: float, converting_share: float) -> float:
+    """The purchase probability of a branch's visits from other channels than CONVERTING_CHANNEL: with the
+    converting channel's share of the branch buying CHANNEL_CONVERSION_LIFT times as often, the branch as a
+    whole still buys with `probability`, so the shop converts as tuned whatever the lift."""
+    return probability / (1 + converting_share * (CHANNEL_CONVERSION_LIFT - 1))
+
+
+_VIDEO_VISITS = sum(share * _share_video(channel) for channel, share in CHANNEL_MIX.items())  # of engaged visits
+_CONVERTING_VIDEO_VISITS = CHANNEL_MIX[CONVERTING_CHANNEL] * _share_video(CONVERTING_CHANNEL)
+P_PURCHASE_BROWSING = _spread(0.038, (CHANNEL_MIX[CONVERTING_CHANNEL] - _CONVERTING_VIDEO_VISITS) / (1 - _VIDEO_VISITS))
+# Times the video's host/format lift and the best-segment lift.
+P_PURCHASE_AFTER_VIDEO = _spread(0.022, _CONVERTING_VIDEO_VISITS / _VIDEO_VISITS)
 P_CART_WITHOUT_PURCHASE = 0.085
 P_IN_VIDEO_INTENT_BUYER = 0.85  # a buyer who clicked a hotspot puts its product in the cart in the video
 P_IN_VIDEO_INTENT_BROWSER = 0.08  # a non-buyer who clicked does so too, then leaves: abandoned stream intent
@@ -172,6 +196,7 @@ class OrderRecord:
     ms: int
     rate_to_reporting: float
     lines: list[tuple[str, int]]  # (product_id, price x quantity in cents)
+    revenue_cents: int
 
 
 @dataclass
@@ -246,6 +271,8 @@ class Traffic:
         self.warehouse_clock_ms = 0  # newest occurred_at of a non-bot event (CONTRACT section 7)
         self.hotspot_events: Counter = Counter()  # (hotspot_id, event_name) -> non-bot valid unique events
         self.clicks: list[tuple[int, str, str, str, int]] = []  # (device, product, video, hotspot, ms)
+        # Hotspot clicks and in-video add_to_cart/buy_now: (device, ms, event_id, video_id).
+        self.video_interactions: list[tuple[int, int, str, str]] = []
         self.orders: list[OrderRecord] = []
         self._products = catalog.products
         self._videos = catalog.videos
@@ -348,10 +375,12 @@ class Traffic:
         campaign: dict | None = None,
         flags: int = 0,
         lag: int = 0,
-    ) -> None:
-        """Writes one valid event; `page` comes as JSON text, built where the page is known. `lag` plants a
-        delivery that many days late; otherwise the stream may plant one for a non-bot event."""
+    ) -> str:
+        """Writes one valid event and returns its event_id; `page` comes as JSON text, built where the page is
+        known. `lag` plants a delivery that many days late; otherwise the stream may plant one for a non-bot
+        event."""
         self._event_seq += 1
+        event_id = self._event_ids.uuid(self._event_seq)
         ms = visit.ms
         if lag:
             sent, lag = self._stream.hold_back(ms, lag)
@@ -360,7 +389,7 @@ class Traffic:
         page_part = f',"page":{page}' if page is not None else ""
         campaign_part = f',"campaign":{_dumps(campaign)}' if campaign is not None else ""
         line = (
-            f'{{"event_id":"{self._event_ids.uuid(self._event_seq)}","event_name":"{name}",'
+            f'{{"event_id":"{event_id}","event_name":"{name}",'
             f'"occurred_at":"{iso_timestamp(ms, visit.offset)}","sent_at":"{iso_timestamp(sent, visit.offset)}",'
             f'"anonymous_id":"{visit.anonymous_id}","user_id":{visit.user_json}{page_part}{campaign_part},'
             f'"context":{visit.context},"properties":{_dumps(properties) if properties else "{}"}}}'
@@ -379,6 +408,7 @@ class Traffic:
             self.warehouse_clock_ms = ms
         if lag:
             events.late_by_lag_days[lag] += 1
+        return event_id
 
     def _page_view(self, visit: Visit, path: str, title: str, touch: Touch | None = None) -> None:
         url = f"{SHOP_URL}{path}"
@@ -405,8 +435,7 @@ class Traffic:
         self._count_touch(touch)
         self._sessions.by_channel[channel] += 1
         engaged = rng.random() >= SHARE_BOUNCE
-        share_video = SHARE_VIDEO_FROM_SOCIAL if "Social" in channel else SHARE_VIDEO
-        video = rng.choice(self._videos) if engaged and rng.random() < share_video else None
+        video = rng.choice(self._videos) if engaged and rng.random() < _share_video(channel) else None
         if video is not None:
             self._page_view(visit, f"/v/{video.video_id}", video.title, touch)
         else:
@@ -415,11 +444,12 @@ class Traffic:
         if not engaged:
             return
         self._maybe_sign_up_or_log_in(visit)
+        channel_lift = CHANNEL_CONVERSION_LIFT if channel == CONVERTING_CHANNEL else 1.0
         if video is not None:
-            buys = self._watch(visit, video)
+            buys = self._watch(visit, video, channel_lift)
             steps = rng.randint(0, 2)
         else:
-            buys = rng.random() < P_PURCHASE_BROWSING
+            buys = rng.random() < P_PURCHASE_BROWSING * channel_lift
             steps = rng.randint(1, 4)
         for _ in range(steps):
             self._advance(visit)
@@ -428,6 +458,7 @@ class Traffic:
             self._fill_cart(visit)
         if buys:
             self._purchase(visit)
+            self._sessions.purchase_by_channel[channel] += visit.purchased
         elif visit.cart:
             self._abandon_checkout(visit)
 
@@ -564,8 +595,9 @@ class Traffic:
 
     # --- shoppable video --------------------------------------------------------------------------------------
 
-    def _watch(self, visit: Visit, video: Video) -> bool:
-        """Plays the video; returns whether this viewer goes on to buy in this visit."""
+    def _watch(self, visit: Visit, video: Video, channel_lift: float) -> bool:
+        """Plays the video; returns whether this viewer, whose visit's channel lifts buying by `channel_lift`,
+        goes on to buy in this visit."""
         rng = self._rng
         length = video.length_s
         completed = rng.random() < video.completion_probability
@@ -588,7 +620,7 @@ class Traffic:
                 position = round(rng.uniform(hotspot.start_s, min(hotspot.end_s, watched)), 1)
                 timeline.append((position, 4, "hotspot_click", hotspot))
                 clicked.append((position, hotspot))
-        lift = video.conversion_multiplier * (CONVERSION_LIFT if saw_best_segment else 1.0)
+        lift = video.conversion_multiplier * (CONVERSION_LIFT if saw_best_segment else 1.0) * channel_lift
         buys = rng.random() < P_PURCHASE_AFTER_VIDEO * lift
         for position, hotspot in clicked:
             if rng.random() < 0.5:
@@ -631,9 +663,7 @@ class Traffic:
                 # Only humans watch (crawlers never play a video), and a written event is one valid unique
                 # event however often it is re-delivered: these counts are exactly what the marts must show.
                 self.hotspot_events[(detail.hotspot_id, name)] += 1
-                if name == "hotspot_click":
-                    self.clicks.append((visit.device, detail.product_id, video_id, detail.hotspot_id, visit.ms))
-                self._emit(
+                event_id = self._emit(
                     visit,
                     name,
                     {
@@ -643,6 +673,9 @@ class Traffic:
                         "position_s": round(position, 1),
                     },
                 )
+                if name == "hotspot_click":
+                    self.clicks.append((visit.device, detail.product_id, video_id, detail.hotspot_id, visit.ms))
+                    self.video_interactions.append((visit.device, visit.ms, event_id, video_id))
             elif name == "view_item":
                 self._view_product(visit, self._product_index[detail.product_id], video=video_id)
             elif name == "add_to_wishlist":
@@ -659,7 +692,7 @@ class Traffic:
         product = self._product_index[hotspot.product_id]
         price = self._prices[visit.currency][product]
         visit.cart.append(CartLine(product, 1, price))
-        self._emit(
+        event_id = self._emit(
             visit,
             name,
             {
@@ -674,6 +707,7 @@ class Traffic:
             },
         )
         self.intents.append(IntentRecord(visit.device, visit.user, video_id, visit.ms))
+        self.video_interactions.append((visit.device, visit.ms, event_id, video_id))
 
     # --- cart, checkout, order --------------------------------------------------------------------------------
 
@@ -777,7 +811,7 @@ class Traffic:
             sold[line.product] += line.quantity
         self.purchases_by_person.setdefault(visit.user, []).append(visit.ms)
         lines = [(self._products[line.product].product_id, line.price_cents * line.quantity) for line in visit.cart]
-        self.orders.append(OrderRecord(device, visit.user, visit.ms, rate, lines))
+        self.orders.append(OrderRecord(device, visit.user, visit.ms, rate, lines, round(order["revenue"] * 100)))
 
     # --- server-side money ------------------------------------------------------------------------------------
 
@@ -1034,6 +1068,10 @@ class Traffic:
         latest_user = self._audience.latest_user[device]
         return latest_user if latest_user >= 0 else -1 - device
 
+    def _order_person(self, order: OrderRecord) -> int:
+        """An order sent with a backend id has no device: its person is its user."""
+        return order.user if order.device < 0 else self._person(order.device)
+
     def hotspot_attribution(self) -> dict[str, float]:
         """hotspot_id -> revenue (reporting currency) of order lines credited to it: each line of an order goes
         to its person's latest click on that product's hotspots within the lookback before the order."""
@@ -1042,12 +1080,34 @@ class Traffic:
             clicks[(self._person(device), product)].append((ms, hotspot))
         credited: Counter = Counter()
         for order in self.orders:
-            person = order.user if order.device < 0 else self._person(order.device)
+            person = self._order_person(order)
             for product, cents in order.lines:
                 before = [c for c in clicks.get((person, product), ()) if c[0] < order.ms <= c[0] + LOOKBACK_MS]
                 if before:
                     credited[max(before)[1]] += cents / 100 * order.rate_to_reporting
         return {hotspot: round(revenue, 4) for hotspot, revenue in sorted(credited.items())}
+
+    def video_credit(self) -> dict[str, dict]:
+        """video_id -> orders credited whole to it and their revenue (reporting currency): each order goes to
+        its person's latest in-video interaction (hotspot click, in-video add_to_cart or buy_now) within the
+        lookback before the order; on one millisecond the larger event_id wins, as in the warehouse. Revenue is
+        each order's revenue at its order day's rate, rounded to the 4 decimals the warehouse keeps."""
+        interactions: dict[int, list[tuple[int, str, str]]] = defaultdict(list)
+        for device, ms, event_id, video in self.video_interactions:
+            interactions[self._person(device)].append((ms, event_id, video))
+        orders: Counter = Counter()
+        revenue: Counter = Counter()
+        for order in self.orders:
+            before = [
+                i for i in interactions.get(self._order_person(order), ()) if i[0] < order.ms <= i[0] + LOOKBACK_MS
+            ]
+            if before:
+                video = max(before)[2]
+                orders[video] += 1
+                revenue[video] += round(order.revenue_cents / 100 * order.rate_to_reporting, 4)
+        return {
+            video: {"orders": n, "revenue_reporting": round(revenue[video], 4)} for video, n in sorted(orders.items())
+        }
 
     def _judge_pairs(self, last_intent: dict[tuple[int, str], int], now: int) -> dict:
         abandoned = converted = pending = 0

@@ -102,6 +102,7 @@ class SessionCounts:
     sessions: int = 0
     purchase_sessions: int = 0
     by_channel: Counter = field(default_factory=Counter)
+    purchase_by_channel: Counter = field(default_factory=Counter)  # by the visit's first touch
     refund_sessions: int = 0
     mid_visit_campaign_changes: int = 0
     orders: int = 0
@@ -137,6 +138,7 @@ class SessionCounts:
             "revenue_reporting": round(self.revenue_reporting, 2),
             "refund_amount_reporting": round(self.refund_reporting, 2),
             "sessions_by_channel": dict(sorted(self.by_channel.items())),
+            "purchase_sessions_by_channel": {c: self.purchase_by_channel[c] for c in sorted(self.by_channel)},
             "refund_sessions": self.refund_sessions,
             "mid_visit_campaign_changes": self.mid_visit_campaign_changes,
             "sign_ups_by_method": dict(sorted(self.sign_ups.items())),

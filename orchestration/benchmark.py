@@ -1,5 +1,6 @@
 """`make bench`: load and first-run speed at about 10M events over 90 days, against bare DuckDB on the same
-files, and the cost of a one-day incremental run against a full build.
+files, the attribution models alone over the first run's paths, and the cost of a one-day incremental run
+against a full build.
 
 Each measured step runs in its own process so its peak memory (max RSS) is its own. Figures go to
 BENCHMARKS.md; the generated landing zone is cached under data/bench/.
@@ -19,7 +20,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import duckdb
+
 from orchestration import clock
+from orchestration.assets.dbt_project import DBT_PROJECT_DIR, venv_dbt_executable
 from orchestration.generator.landing_zone import LANDING_FOLDERS
 
 DEFAULT_BENCH_DIR = Path("data/bench")
@@ -178,6 +182,47 @@ def _incremental_runs(last_day: date) -> tuple[Measurement, Measurement]:
     return build, one_day
 
 
+# Every path into credit: paths, the Markov chain and its solution, the seven models, the path mart.
+ATTRIBUTION_MODELS = ("int_order_paths", "int_markov_transitions", "int_markov_removal_effects", "fct_attribution")
+
+
+@dataclass(frozen=True)
+class AttributionRebuild:
+    measurement: Measurement
+    paths: int
+    converting_paths: int
+    credit_rows: int
+
+
+def _attribution_rebuild(db: Path) -> AttributionRebuild:
+    """The attribution models rebuilt alone (`dbt run --select`) on a built warehouse: what they cost per run."""
+    target = BENCH_DIR / "dbt_target"
+    measurement = _measure(
+        [
+            "env",
+            f"FUNNELHOUSE_DB={db.resolve()}",
+            venv_dbt_executable(),
+            "run",
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(target),
+            "--log-path",
+            str(target / "logs"),
+            "--select",
+            *ATTRIBUTION_MODELS,
+        ]
+    )
+    with duckdb.connect(str(db), read_only=True) as con:
+        paths, converting = con.execute(
+            "select count(distinct path_id), count(distinct order_id) from intermediate.int_order_paths"
+        ).fetchone()
+        credit_rows = con.execute("select count(*) from marts.fct_attribution").fetchone()[0]
+    return AttributionRebuild(measurement, paths, converting, credit_rows)
+
+
 # The staged landing zone of the incremental runs is not a demo zone (no truth.json): it needs a salt.
 BENCH_SALT = "funnelhouse-bench-salt"
 
@@ -205,8 +250,12 @@ def main() -> None:
     print(f"bench: first run {first_run.seconds:.1f} s", flush=True)
     second_run = _run(LANDING, BENCH_DIR / "run.duckdb")
     print(f"bench: second run {second_run.seconds:.1f} s", flush=True)
+    attribution = _attribution_rebuild(BENCH_DIR / "run.duckdb")
+    print(f"bench: attribution over {attribution.paths:,} paths {attribution.measurement.seconds:.1f} s", flush=True)
     build, one_day = _incremental_runs(date.fromisoformat(parameters["end_date"]))
-    _write_report(parameters["start_date"], events, generation, bare, load, first_run, second_run, build, one_day)
+    _write_report(
+        parameters["start_date"], events, generation, bare, load, first_run, second_run, attribution, build, one_day
+    )
     print(REPORT.read_text())
 
 
@@ -224,12 +273,13 @@ def _write_report(
     load: Measurement,
     first: Measurement,
     second: Measurement,
+    attribution: AttributionRebuild,
     build: Measurement,
     one_day: Measurement,
 ) -> None:
     generate = f"funnelhouse generate --visitors {VISITORS:,} --days {DAYS} --start-date {start_date}"
     rate = events / load.seconds
-    peak = max(step.peak_rss_mib for step in (bare, load, first, second, build, one_day))
+    peak = max(step.peak_rss_mib for step in (bare, load, first, second, attribution.measurement, build, one_day))
     rows = "\n".join(
         [
             _row("generate the landing zone (once)", generation, events, None),
@@ -237,6 +287,12 @@ def _write_report(
             _row("loader: every landing source into raw (validation, PII, ledger)", load.seconds, events, load),
             _row("whole first run (`funnelhouse run`: Dagster, load, dbt build, tests)", first.seconds, events, first),
             _row("second run, nothing new to load", second.seconds, None, second),
+            _row(
+                f"attribution alone: {attribution.paths:,} paths into {attribution.credit_rows:,} credit rows",
+                attribution.measurement.seconds,
+                None,
+                attribution.measurement,
+            ),
             _row(f"full build over the first {DAYS - 1} days (fresh warehouse)", build.seconds, None, build),
             _row("one-day incremental run (the last day's files landed on it)", one_day.seconds, None, one_day),
         ]
@@ -258,6 +314,9 @@ the last day's event files and daily exports, as the daily schedule would find t
 - Load rate: **{rate:,.0f} events/s** (target at least 300,000).
 - Whole first run / bare DuckDB: **{first.seconds / bare.seconds:.2f}x** (target at most 3x).
 - Peak memory of any step: **{peak:,.0f} MiB** (target under 4 GiB).
+- Attribution (`dbt run` of {", ".join(ATTRIBUTION_MODELS)}) over **{attribution.paths:,} paths**
+  ({attribution.converting_paths:,} converting): **{attribution.measurement.seconds:.1f} s** (target under 60 s for 1M
+  paths), dbt start-up included.
 - One-day incremental run / full build: **{one_day.seconds / build.seconds:.1%}** (target under 10%).
 
 Peak memory is the largest resident set of the step's processes (dbt's included), read with getrusage.

@@ -88,14 +88,20 @@ class MoneyChecks:
 # The two weeks end on the warehouse clock's day (CONTRACT section 7), not today: a backfill reads the same.
 _FUNNEL_WEEKS = """
 with newest as (select clock_date as last_day from intermediate.int_warehouse_clock),
-weeks as (
-    select
-        case when date_day > last_day - 7 then 0 else 1 end as weeks_back,
-        min(date_day), max(date_day), sum(sessions), sum(purchase_sessions), sum(cart_sessions),
-        sum(cart_purchase_sessions), sum(orders), sum(revenue)::double
+days as (
+    select *, case when date_day > last_day - 7 then 0 else 1 end as weeks_back
     from marts.fct_funnel_daily, newest
     where date_day > last_day - 14 and date_day <= last_day
-    group by 1
+),
+weeks as (
+    select
+        weeks_back,
+        -- The window's own bounds: its last day may hold no session yet (a visit running past midnight).
+        any_value(last_day - 6 - 7 * weeks_back), any_value(last_day - 7 * weeks_back),
+        sum(sessions), sum(purchase_sessions), sum(cart_sessions),
+        sum(cart_purchase_sessions), sum(orders), sum(revenue)::double
+    from days
+    group by weeks_back
 )
 select * from weeks order by weeks_back
 """

@@ -108,6 +108,19 @@ capped as (
 
 ),
 
+with_earlier_bookings as (
+
+    select
+        *,
+        coalesce(sum(booked_amount) over (
+            partition by order_id
+            order by refunded_at, load_id, source_line
+            rows between unbounded preceding and 1 preceding
+        ), 0) as booked_before
+    from capped
+
+),
+
 final as (
 
     select
@@ -126,12 +139,15 @@ final as (
         amount_reporting,
         order_currency,
         cast(booked_amount as decimal(18, 4)) as booked_amount,
-        cast(booked_amount * order_fx_rate as decimal(18, 4)) as booked_amount_reporting,
+        {#- The running total is converted, each refund booked as its step: converting and rounding every
+            part alone could book a cent more than the order's revenue_reporting. -#}
+        cast((booked_before + booked_amount) * order_fx_rate as decimal(18, 4))
+        - cast(booked_before * order_fx_rate as decimal(18, 4)) as booked_amount_reporting,
         cast(amount_in_order_currency - booked_amount as decimal(18, 4)) as excess_amount,
         cast((amount_in_order_currency - booked_amount) * order_fx_rate as decimal(18, 4)) as excess_amount_reporting,
         coalesce(amount_in_order_currency > booked_amount, false) as is_over_refund,
         load_id
-    from capped
+    from with_earlier_bookings
 
 )
 

@@ -9,3 +9,8 @@
         {{ exceptions.raise_compiler_error("var markov_state must be source_medium or channel, not " ~ var('markov_state')) }}
     {%- endif -%}
 {%- endmacro %}
+
+{#- The channel attribution models (CONTRACT section 9), in the order marts list them. -#}
+{% macro attribution_models() -%}
+    {{ return(['first_touch', 'last_touch', 'last_non_direct', 'linear', 'position_based', 'time_decay', 'markov']) }}
+{%- endmacro %}

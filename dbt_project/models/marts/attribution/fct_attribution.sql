@@ -13,7 +13,7 @@
     - markov: the path's distinct states share the order in proportion to their removal effects
       (int_markov_removal_effects); a state touched several times splits its share equally. -#}
 
-{%- set models = ['first_touch', 'last_touch', 'last_non_direct', 'linear', 'position_based', 'time_decay', 'markov'] %}
+{%- set models = attribution_models() %}
 
 with path_touches as (
 

@@ -3,7 +3,7 @@
     side by side. Spend comes from fct_marketing_roi (ad spend in the reporting currency, mapped to its
     channel); a campaign with spend and no credited order has a row under every model. -#}
 
-{%- set models = ['first_touch', 'last_touch', 'last_non_direct', 'linear', 'position_based', 'time_decay', 'markov'] %}
+{%- set models = attribution_models() %}
 
 with attribution as (
 

@@ -42,9 +42,9 @@ order_touches as (
     inner join touches
         on
             orders.person_id = touches.person_id
-            and touches.touched_at <= orders.ordered_at
-            and {{ dbt.dateadd('day', var('attribution_lookback_days'), 'touches.touched_at') }}
-            >= orders.ordered_at
+            and orders.ordered_at >= touches.touched_at
+            and orders.ordered_at
+            <= {{ dbt.dateadd('day', var('attribution_lookback_days'), 'touches.touched_at') }}
 
 ),
 
@@ -90,8 +90,8 @@ journeys as (
 non_converting_touches as (
 
     select
-        {{ dbt.concat(["'none:'", 'person_id', "':'", dbt.safe_cast('journey_number', api.Column.translate_type('string'))]) }}
-            as path_id,
+        {%- set journey = dbt.safe_cast('journey_number', api.Column.translate_type('string')) %}
+        {{ dbt.concat(["'none:'", 'person_id', "':'", journey]) }} as path_id,
         cast(null as {{ dbt.type_string() }}) as order_id,
         person_id,
         false as is_conversion,
@@ -130,7 +130,7 @@ final as (
         touched_at,
         cast(row_number() over in_path as integer) as touch_index,
         cast(count(*) over (partition by path_id) as integer) as touches_in_path,
-        cast({{ dbt.datediff('touched_at', 'ordered_at', 'second') }} as double) / 86400 as days_before_order,
+        cast({{ dbt.datediff('touched_at', 'ordered_at', 'second') }} as double) / 86400 as days_before_order,  -- noqa: LT05
         channel,
         source,
         medium,

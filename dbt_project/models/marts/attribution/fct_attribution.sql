@@ -133,7 +133,7 @@ touch_videos as (
     inner join video_touches
         on
             path_touches.session_id = video_touches.session_id
-            and video_touches.occurred_at < path_touches.ordered_at
+            and path_touches.ordered_at > video_touches.occurred_at
 
 ),
 
@@ -164,13 +164,19 @@ credited_touches as (
 
 ),
 
+converting_paths as (
+
+    select distinct path_id from path_touches
+
+),
+
 untouched_orders as (
 
     select orders.order_id
     from orders
-    left join (select distinct path_id from path_touches) as paths
-        on orders.order_id = paths.path_id
-    where paths.path_id is null
+    left join converting_paths
+        on orders.order_id = converting_paths.path_id
+    where converting_paths.path_id is null
 
 ),
 

@@ -46,9 +46,9 @@ interactions_before_orders as (
     inner join video_touches
         on
             orders.person_id = video_touches.person_id
-            and video_touches.occurred_at < orders.ordered_at
-            and {{ dbt.dateadd('day', var('attribution_lookback_days'), 'video_touches.occurred_at') }}
-            >= orders.ordered_at
+            and orders.ordered_at > video_touches.occurred_at
+            and orders.ordered_at
+            <= {{ dbt.dateadd('day', var('attribution_lookback_days'), 'video_touches.occurred_at') }}
 
 ),
 
@@ -84,9 +84,9 @@ product_interactions_before_lines as (
         on
             order_lines.person_id = video_touches.person_id
             and order_lines.product_id = video_touches.product_id
-            and video_touches.occurred_at < order_lines.ordered_at
-            and {{ dbt.dateadd('day', var('attribution_lookback_days'), 'video_touches.occurred_at') }}
-            >= order_lines.ordered_at
+            and order_lines.ordered_at > video_touches.occurred_at
+            and order_lines.ordered_at
+            <= {{ dbt.dateadd('day', var('attribution_lookback_days'), 'video_touches.occurred_at') }}
 
 ),
 

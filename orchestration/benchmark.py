@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration import clock
-from orchestration.assets.dbt_project import DBT_PROJECT_DIR, venv_dbt_executable
+from orchestration.assets.dbt_project import DBT_PROJECT_DIR, WRITING_TARGET, venv_dbt_executable
 from orchestration.generator.landing_zone import LANDING_FOLDERS
 
 DEFAULT_BENCH_DIR = Path("data/bench")
@@ -203,6 +203,8 @@ def _attribution_rebuild(db: Path) -> AttributionRebuild:
             f"FUNNELHOUSE_DB={db.resolve()}",
             venv_dbt_executable(),
             "run",
+            "--target",
+            WRITING_TARGET,
             "--project-dir",
             str(DBT_PROJECT_DIR),
             "--profiles-dir",

@@ -9,7 +9,7 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 from packaging.version import Version
 
-from orchestration.assets.dbt_project import DBT_PROJECT, venv_dbt_executable
+from orchestration.assets.dbt_project import DBT_PROJECT, WRITING_TARGET, venv_dbt_executable
 from orchestration.settings import Settings
 
 
@@ -68,5 +68,5 @@ def build_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
             earliest=settings.earliest.isoformat(),
             phone_regions=",".join(settings.phone_regions),
         ),
-        "dbt": VenvDbtCliResource(project_dir=DBT_PROJECT, dbt_executable=venv_dbt_executable()),
+        "dbt": VenvDbtCliResource(project_dir=DBT_PROJECT, dbt_executable=venv_dbt_executable(), target=WRITING_TARGET),
     }

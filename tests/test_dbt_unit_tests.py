@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from orchestration.assets.dbt_project import DBT_PROJECT_DIR, venv_dbt_executable
+from orchestration.assets.dbt_project import DBT_PROJECT_DIR, WRITING_TARGET, venv_dbt_executable
 from orchestration.loader.load import load_landing_sources
 from tests.conftest import TEST_SALT
 
@@ -22,7 +22,16 @@ def _defined_unit_tests() -> int:
 
 def _dbt(*args: str, db: Path, target: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [venv_dbt_executable(), *args, "--target-path", str(target), "--log-path", str(target / "logs")],
+        [
+            venv_dbt_executable(),
+            *args,
+            "--target",
+            WRITING_TARGET,
+            "--target-path",
+            str(target),
+            "--log-path",
+            str(target / "logs"),
+        ],
         cwd=DBT_PROJECT_DIR,
         env={**os.environ, "FUNNELHOUSE_DB": str(db)},
         capture_output=True,

@@ -9,7 +9,9 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 SEEDS_DIR = REPO_ROOT / "seeds"
 
-DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+# The profile's default target reads the serving copy (for people typing `dbt` or `mf`); runs write here.
+WRITING_TARGET = "local"
+DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR, target=WRITING_TARGET)
 
 
 def venv_dbt_executable() -> str:
@@ -32,6 +34,6 @@ def ensure_manifest() -> Path:
     """Parse the project when manifest.json is missing or older than any model, macro, test or seed."""
     manifest = DBT_PROJECT.manifest_path
     if not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime():
-        dbt = DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=venv_dbt_executable())
+        dbt = DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=venv_dbt_executable(), target=WRITING_TARGET)
         dbt.cli(["parse", "--quiet"], target_path=DBT_PROJECT.target_path).wait()
     return manifest

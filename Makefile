@@ -8,7 +8,7 @@ LANDING ?= data/landing
 # Runs started by `make run` are kept here and show in `make dev`.
 DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: install run test lint format bench dev clean
+.PHONY: install run test lint format bench dev dashboard clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,12 @@ bench: install
 
 dev: install $(DAGSTER_HOME)/dagster.yaml
 	DAGSTER_HOME=$(DAGSTER_HOME) $(BIN)/dagster dev -w workspace.yaml
+
+# The analysts' dashboard over the serving copy (FUNNELHOUSE_SERVING_DB), read-only: http://localhost:$(DASHBOARD_PORT)
+DASHBOARD_PORT ?= 8501
+dashboard: install
+	$(BIN)/streamlit run orchestration/dashboard/app.py --server.headless true \
+		--browser.gatherUsageStats false --server.port $(DASHBOARD_PORT)
 
 # The instance settings (one run at a time) live in the repository; Dagster reads them from DAGSTER_HOME.
 $(DAGSTER_HOME)/dagster.yaml: dagster.yaml

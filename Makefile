@@ -50,7 +50,7 @@ dev: install $(DAGSTER_HOME)/dagster.yaml
 DASHBOARD_PORT ?= 8501
 dashboard: install
 	$(BIN)/streamlit run orchestration/dashboard/app.py --server.headless true \
-		--browser.gatherUsageStats false --server.port $(DASHBOARD_PORT)
+		--browser.gatherUsageStats false --client.toolbarMode viewer --server.port $(DASHBOARD_PORT)
 
 # The instance settings (one run at a time) live in the repository; Dagster reads them from DAGSTER_HOME.
 $(DAGSTER_HOME)/dagster.yaml: dagster.yaml

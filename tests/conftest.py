@@ -83,3 +83,19 @@ def video_shop(tmp_path_factory):
     outcome = run_pipeline(settings)
     assert outcome.success, outcome.failures
     return truth, settings.db_path
+
+
+# The browser test (tests/test_dashboard.py) skips with this reason when the machine has no Chromium; the
+# summary repeats it in a banner, since a skip line is easy to miss at the end of a long run.
+NO_CHROMIUM = "BROWSER TEST DID NOT RUN: no Chromium found"
+
+
+def pytest_terminal_summary(terminalreporter):
+    skipped = terminalreporter.stats.get("skipped", [])
+    if any(NO_CHROMIUM in str(report.longrepr) for report in skipped):
+        terminalreporter.write_sep("!", NO_CHROMIUM, red=True, bold=True)
+        terminalreporter.write_line(
+            "Install the OS package (Debian: apt-get install chromium) or put a chromium on PATH, then run "
+            "tests/test_dashboard.py again."
+        )
+        terminalreporter.write_sep("!", NO_CHROMIUM, red=True, bold=True)

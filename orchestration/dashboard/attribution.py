@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from orchestration.dashboard import charts
-from orchestration.dashboard.formats import Columns, money, number
+from orchestration.dashboard.formats import Columns, money, number, show_table
 
 MODEL = "attribution_credit__model"
 TOP_PATHS = 15
@@ -64,9 +64,8 @@ def _paths(source, currency: str) -> None:
         """
     )
     columns = Columns(currency)
-    st.dataframe(
+    show_table(
         paths,
-        hide_index=True,
         column_config={
             "channel_path": columns.text("Channel path", "The touches' channels, first to last."),
             "touches": columns.count("Touches"),

@@ -2,13 +2,18 @@
 semantic layer (spend-based KPIs credit orders with the model the dbt var attribution_model names)."""
 
 import altair as alt
+import pandas as pd
 import streamlit as st
 
 from orchestration.dashboard import charts
-from orchestration.dashboard.formats import Columns
+from orchestration.dashboard.formats import Columns, show_table
 from orchestration.dashboard.source import ServingCopy
 
-METRICS = ("sessions", "conversion_rate", "orders", "gross_revenue", "spend", "roas", "cpa", "cac")
+CHANNEL_METRICS = ("sessions", "conversion_rate", "spend", "roas", "cpa", "cac")
+# Orders reach a channel only through the session they were placed in (group-by session__channel).
+ORDER_METRICS = ("orders", "gross_revenue")
+NO_SESSION = "(no session)"
+METRIC_ORDER = ("sessions", "conversion_rate", "orders", "gross_revenue", "spend", "roas", "cpa", "cac")
 
 
 def render(source: ServingCopy, currency: str) -> None:
@@ -26,11 +31,10 @@ def render(source: ServingCopy, currency: str) -> None:
         st.info("Pick the last day of the range.")
         return
     start, end = chosen
-    by_channel = source.metrics(METRICS, ["channel"], start=start, end=end, order_by=["-gross_revenue"])
+    by_channel = _by_channel_table(source, start, end)
     columns = Columns(currency)
-    st.dataframe(
+    show_table(
         by_channel,
-        hide_index=True,
         column_config={
             "channel": columns.text("Channel"),
             "sessions": columns.count("Sessions"),
@@ -47,6 +51,16 @@ def render(source: ServingCopy, currency: str) -> None:
     revenue.altair_chart(_by_channel(by_channel, "gross_revenue", "Gross revenue", "money", currency), width="stretch")
     paid = by_channel[by_channel["roas"].notna()]
     roas.altair_chart(_by_channel(paid, "roas", "ROAS (paid channels)", "times", currency), width="stretch")
+
+
+def _by_channel_table(source: ServingCopy, start, end) -> pd.DataFrame:
+    """The channel's metrics beside its sessions' orders; orders placed outside any session (server-side,
+    without the visitor's id) are a row of their own."""
+    channels = source.metrics(CHANNEL_METRICS, ["channel"], start=start, end=end)
+    orders = source.metrics(ORDER_METRICS, ["session__channel"], start=start, end=end)
+    orders = orders.rename(columns={"session__channel": "channel"}).fillna({"channel": NO_SESSION})
+    table = channels.merge(orders, on="channel", how="outer")
+    return table[["channel", *METRIC_ORDER]].sort_values("gross_revenue", ascending=False, na_position="last")
 
 
 def _by_channel(data, field: str, title: str, kind, currency: str) -> alt.Chart:

@@ -4,7 +4,7 @@ import altair as alt
 
 from orchestration.dashboard.formats import Kind
 
-_AXIS_FORMAT: dict[Kind, str] = {"count": ",d", "money": ",.0f", "rate": ".1%", "number": ",.2f", "times": ".2f"}
+_AXIS_FORMAT: dict[Kind, str] = {"count": ",d", "money": ",.0f", "rate": ".2~%", "number": ",.2f", "times": ".2f"}
 _TOOLTIP_FORMAT: dict[Kind, str] = {"count": ",d", "money": ",.2f", "rate": ".2%", "number": ",.2f", "times": ".2f"}
 
 

@@ -58,6 +58,11 @@ def change_text(change, change_pct, kind: Kind) -> str | None:
     return None if _missing(change_pct) else f"{change_pct:+.1%}"
 
 
+def show_table(data, column_config: dict, **kwargs) -> None:
+    """A sortable table in the dashboard's formats, empty cells as a dash."""
+    st.dataframe(data, hide_index=True, placeholder=NOT_AVAILABLE, column_config=column_config, **kwargs)
+
+
 @dataclass(frozen=True)
 class Columns:
     """st.dataframe column settings in the dashboard's formats (tables keep numbers, so they sort as numbers)."""

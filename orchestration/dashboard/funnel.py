@@ -80,7 +80,7 @@ def render(source: ServingCopy, currency: str) -> None:
     left, right = st.columns([1, 3])
     with left:
         grain = st.segmented_control(
-            "Period", GRAINS, default="month", format_func=str.title, required=True, key="grain"
+            "Period", GRAINS, default="week", format_func=str.title, required=True, key="grain"
         )
     periods = source.mart(
         """
@@ -162,7 +162,8 @@ def _funnel_steps(source: ServingCopy, period_start: date, period_end: date, lab
         .mark_bar()
         .encode(
             y=alt.Y("step", type="nominal", sort=order, title=None),
-            x=charts.x_quantity("reached", "Sessions", "count", ""),
+            # Each bar is labelled with its count.
+            x=alt.X("reached", type="quantitative", axis=None),
             tooltip=[alt.Tooltip("step", title="Step"), charts.tooltip("reached", "Sessions", "count", "")],
         )
     )

@@ -5,7 +5,7 @@ import altair as alt
 import streamlit as st
 
 from orchestration.dashboard import charts
-from orchestration.dashboard.formats import Columns
+from orchestration.dashboard.formats import Columns, show_table
 
 # What can be drawn per platform and day: (column, title, kind, benchmark column or None).
 SERIES = {
@@ -28,7 +28,9 @@ def render(source, currency: str) -> None:
     _totals(source, chosen)
     st.subheader("Per day")
     series = st.selectbox("Show", list(SERIES), format_func=lambda name: SERIES[name][0], key="social_series")
-    st.altair_chart(_daily_chart(shown, series), width="stretch")
+    if SERIES[series][2]:
+        st.caption("Dashed: the platform's benchmark (seeds/benchmarks.csv).")
+    st.altair_chart(_daily_chart(shown, series))
 
 
 def _totals(source, platforms: list[str]) -> None:
@@ -49,9 +51,8 @@ def _totals(source, platforms: list[str]) -> None:
         """,
         platforms,
     )
-    st.dataframe(
+    show_table(
         totals,
-        hide_index=True,
         column_config={
             "platform": Columns.text("Platform"),
             "posts": Columns.count("Posts"),
@@ -66,28 +67,24 @@ def _totals(source, platforms: list[str]) -> None:
     )
 
 
-def _daily_chart(daily, series: str) -> alt.LayerChart:
+def _daily_chart(daily, series: str) -> alt.FacetChart:
+    """One small chart per platform (their scales differ by orders of magnitude), the benchmark dashed."""
     title, kind, benchmark = SERIES[series]
-    lines = (
-        alt.Chart(daily)
-        .mark_line()
-        .encode(
-            x=alt.X("date_day", type="temporal", title=None),
+    base = alt.Chart().encode(x=alt.X("date_day", type="temporal", title=None))
+    layers = [
+        base.mark_line().encode(
             y=charts.y_quantity(series, title, kind, ""),
-            color=alt.Color("platform", type="nominal", title="Platform"),
             tooltip=[
                 alt.Tooltip("date_day", type="temporal", title="Day"),
-                alt.Tooltip("platform", title="Platform"),
                 charts.tooltip(series, title, kind, ""),
             ],
         )
-    )
-    layers = [lines]
+    ]
     if benchmark:
-        layers.append(
-            alt.Chart(daily)
-            .mark_line(strokeDash=[4, 4], opacity=0.7)
-            .encode(x="date_day:T", y=f"{benchmark}:Q", color=alt.Color("platform", type="nominal"))
-        )
-    caption = " Dashed: the platform's benchmark." if benchmark else ""
-    return alt.layer(*layers).properties(height=320, title=f"{title}{caption}")
+        layers.append(base.mark_line(strokeDash=[4, 4], color="#888").encode(y=alt.Y(benchmark, type="quantitative")))
+    return (
+        alt.layer(*layers, data=daily)
+        .properties(height=180, width=300)
+        .facet(facet=alt.Facet("platform", type="nominal", title=None), columns=3)
+        .resolve_scale(y="independent")
+    )

@@ -5,7 +5,7 @@ import altair as alt
 import streamlit as st
 
 from orchestration.dashboard import charts
-from orchestration.dashboard.formats import Columns, count, money, percent
+from orchestration.dashboard.formats import Columns, count, money, percent, show_table
 from orchestration.dashboard.source import ServingCopy
 
 VIDEO_DIMENSIONS = ("video", "video__video_title", "video__host", "video__format")
@@ -82,9 +82,8 @@ def _hotspots(source: ServingCopy, currency: str) -> None:
         """
     )
     columns = Columns(currency)
-    st.dataframe(
+    show_table(
         hotspots,
-        hide_index=True,
         height=320,
         column_config={
             "video_id": columns.text("Video"),
@@ -169,7 +168,9 @@ def _interval_chart(variants, title: str) -> alt.LayerChart:
     order = alt.EncodingSortField("conversion_rate", order="descending")
     base = alt.Chart(variants, title=title).encode(y=alt.Y("variant", type="nominal", sort=order, title=None))
     interval = base.mark_errorbar(ticks=True).encode(
-        x=charts.x_quantity("conversion_rate_ci_low", "Conversion rate (95% interval)", "rate", ""),
+        x=charts.x_quantity(
+            "conversion_rate_ci_low", "Conversion rate (95% interval)", "rate", "", scale=alt.Scale(zero=False)
+        ),
         x2="conversion_rate_ci_high",
     )
     estimate = base.mark_point(filled=True, size=90).encode(
@@ -195,7 +196,7 @@ def _interval_chart(variants, title: str) -> alt.LayerChart:
             alt.Tooltip("verdict", title="Verdict"),
         ],
     )
-    return (interval + estimate).properties(height=40 * len(variants) + 60)
+    return (interval + estimate).properties(height=alt.Step(32))
 
 
 def _abandoned_intents(source: ServingCopy, currency: str) -> None:
@@ -211,9 +212,8 @@ def _abandoned_intents(source: ServingCopy, currency: str) -> None:
         """
     )
     columns = Columns(currency)
-    st.dataframe(
+    show_table(
         intents,
-        hide_index=True,
         column_config={
             "person_id": columns.text("Person", "customer_id, else the device's anonymous_id."),
             "customer_id": columns.text("Customer"),

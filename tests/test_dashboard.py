@@ -7,6 +7,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -15,12 +16,12 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import sync_playwright
 
 from tests.conftest import NO_CHROMIUM, query
 
 REPO = Path(__file__).resolve().parents[1]
 APP = REPO / "orchestration" / "dashboard" / "app.py"
-STREAMLIT = REPO / ".venv" / "bin" / "streamlit"
 ARTIFACTS = REPO / "data" / "test-artifacts"
 TABS = ("Funnel", "Channels", "Video", "Attribution", "Social")
 CHROMIUM_ARGS = [
@@ -65,7 +66,9 @@ def _running_app(serving_db: Path, log: Path) -> Iterator[str]:
     with log.open("w") as output:
         app = subprocess.Popen(
             [
-                str(STREAMLIT),
+                sys.executable,
+                "-m",
+                "streamlit",
                 "run",
                 str(APP),
                 "--server.headless",
@@ -107,8 +110,6 @@ def _wait_until_healthy(url: str, app: subprocess.Popen, log: Path, seconds: flo
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    from playwright.sync_api import sync_playwright
-
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
             tmp_path_factory.mktemp("chromium-profile"),

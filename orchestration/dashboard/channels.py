@@ -13,7 +13,7 @@ CHANNEL_METRICS = ("sessions", "conversion_rate", "spend", "roas", "cpa", "cac")
 # Orders reach a channel only through the session they were placed in (group-by session__channel).
 ORDER_METRICS = ("orders", "gross_revenue")
 NO_SESSION = "(no session)"
-METRIC_ORDER = ("sessions", "conversion_rate", "orders", "gross_revenue", "spend", "roas", "cpa", "cac")
+DISPLAY_ORDER = ("sessions", "conversion_rate", "orders", "gross_revenue", "spend", "roas", "cpa", "cac")
 
 
 def render(source: ServingCopy, currency: str) -> None:
@@ -60,7 +60,7 @@ def _by_channel_table(source: ServingCopy, start, end) -> pd.DataFrame:
     orders = source.metrics(ORDER_METRICS, ["session__channel"], start=start, end=end)
     orders = orders.rename(columns={"session__channel": "channel"}).fillna({"channel": NO_SESSION})
     table = channels.merge(orders, on="channel", how="outer")
-    return table[["channel", *METRIC_ORDER]].sort_values("gross_revenue", ascending=False, na_position="last")
+    return table[["channel", *DISPLAY_ORDER]].sort_values("gross_revenue", ascending=False, na_position="last")
 
 
 def _by_channel(data, field: str, title: str, kind, currency: str) -> alt.Chart:

@@ -178,7 +178,8 @@ def _over_time(source: ServingCopy, currency: str) -> None:
     )
     metric_time = f"metric_time__{time_grain}"
     series = source.metrics(["sessions", "conversion_rate", "gross_revenue"], [metric_time], order_by=[metric_time])
-    st.caption("From the semantic layer. The first and last weeks can be partial.")
+    if time_grain == "week":
+        st.caption("The first and last weeks can be partial.")
     for (field, title, kind), column in zip(
         (
             ("sessions", "Sessions", "count"),

@@ -14,7 +14,6 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from orchestration.build_settings import project_var_defaults
 from orchestration.settings import Settings
 
 # Each publication and page state adds entries; the oldest go first.
@@ -55,7 +54,12 @@ class ServingCopy:
         copy without any falls back to the project's default (the recorded build vars are not published)."""
         stated = self.mart("select any_value(currency) as currency from marts.fct_abandoned_stream_intent")
         currency = stated["currency"].iloc[0]
-        return currency if isinstance(currency, str) else project_var_defaults()["reporting_currency"]
+        if isinstance(currency, str):
+            return currency
+        # Imported here: build_settings imports Dagster, seconds the page need not wait for otherwise.
+        from orchestration.build_settings import project_var_defaults
+
+        return project_var_defaults()["reporting_currency"]
 
 
 def serving_path() -> Path:

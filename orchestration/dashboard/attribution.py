@@ -66,6 +66,7 @@ def _paths(source, currency: str) -> None:
     columns = Columns(currency)
     show_table(
         paths,
+        whole=True,
         column_config={
             "channel_path": columns.text("Channel path", "The touches' channels, first to last."),
             "touches": columns.count("Touches"),

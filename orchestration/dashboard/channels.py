@@ -35,6 +35,7 @@ def render(source: ServingCopy, currency: str) -> None:
     columns = Columns(currency)
     show_table(
         by_channel,
+        whole=True,
         column_config={
             "channel": columns.text("Channel"),
             "sessions": columns.count("Sessions"),
@@ -72,5 +73,5 @@ def _by_channel(data, field: str, title: str, kind, currency: str) -> alt.Chart:
             x=charts.x_quantity(field, title, kind, currency).title(None),
             tooltip=[alt.Tooltip("channel", title="Channel"), charts.tooltip(field, title, kind, currency)],
         )
-        .properties(height=300)
+        .properties(height=alt.Step(26))
     )

@@ -58,8 +58,14 @@ def change_text(change, change_pct, kind: Kind) -> str | None:
     return None if _missing(change_pct) else f"{change_pct:+.1%}"
 
 
-def show_table(data, column_config: dict, **kwargs) -> None:
-    """A sortable table in the dashboard's formats, empty cells as a dash."""
+# st.dataframe's rows are this tall (the header too), plus a border: a short table shown whole needs no scrolling.
+_ROW_PX = 35
+
+
+def show_table(data, column_config: dict, *, whole: bool = False, **kwargs) -> None:
+    """A sortable table in the dashboard's formats, empty cells as a dash; `whole` shows every row."""
+    if whole:
+        kwargs["height"] = (len(data) + 1) * _ROW_PX + 3
     st.dataframe(data, hide_index=True, placeholder=NOT_AVAILABLE, column_config=column_config, **kwargs)
 
 

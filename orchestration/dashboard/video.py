@@ -214,6 +214,7 @@ def _abandoned_intents(source: ServingCopy, currency: str) -> None:
     columns = Columns(currency)
     show_table(
         intents,
+        whole=True,
         column_config={
             "person_id": columns.text("Person", "customer_id, else the device's anonymous_id."),
             "customer_id": columns.text("Customer"),

@@ -96,9 +96,13 @@ def _refuse_to_replace_other_files(out: Path) -> None:
 
 
 def _rename_into_place(draft: Path, out: Path) -> None:
-    """Two renames with the previous export aside: between them, a reader finds no export, never half of one."""
-    previous = out.with_name(f".{out.name}.{os.getpid()}.previous")
+    """Two renames with the previous export set aside: between them a reader finds no export, never half of one.
+
+    The previous export is kept aside until the next export, not deleted at once, so a reader in the middle
+    of reading it (its manifest read, its files not yet) can finish.
+    """
+    previous = out.with_name(f".{out.name}.previous")
+    shutil.rmtree(previous, ignore_errors=True)
     if out.exists():
         os.replace(out, previous)
     os.replace(draft, out)
-    shutil.rmtree(previous, ignore_errors=True)

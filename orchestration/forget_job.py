@@ -36,7 +36,7 @@ def erase_person(context: dg.OpExecutionContext, config: ForgetConfig, warehouse
     pseudonymiser = Pseudonymiser(salt_for(warehouse.landing), warehouse.phone_region_codes)
     with writer_lock(warehouse.db):
         erasure = forget(warehouse.db, request, pseudonymiser)
-        publish_serving_copy(warehouse.db, warehouse.serving_db, run_id=context.run_id)
+        publish_serving_copy(warehouse.db, warehouse.serving_db, run_id=context.run.run_id)
         if warehouse.export_dir.exists():  # the pipeline's own export holds the person too
             export_marts(warehouse.serving_db, warehouse.export_dir)
     context.log.info(

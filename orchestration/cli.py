@@ -131,6 +131,7 @@ def run(landing: Path | None, db: Path | None, full_refresh: bool, dbt_vars: str
         click.echo(f"warning: {warning}")
     if outcome.success:
         click.echo(f"Serving copy for analysts and BI tools: {settings.serving_db}")
+        click.echo(f"The public marts as Parquet: {settings.export_dir}")
     click.echo(f"Finished in {time.monotonic() - started:.1f} s.")
     if not outcome.success:
         for failure in outcome.failures:

@@ -8,7 +8,7 @@ LANDING ?= data/landing
 # Runs started by `make run` are kept here and show in `make dev`.
 DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: install run test lint format bench dev dashboard clean
+.PHONY: install run test lint format bench dev docs dashboard clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,13 @@ bench: install
 
 dev: install $(DAGSTER_HOME)/dagster.yaml
 	DAGSTER_HOME=$(DAGSTER_HOME) $(BIN)/dagster dev -w workspace.yaml
+
+# The dbt documentation site (every model and column, lineage from sources to marts), built from the serving
+# copy with the readers' target, so it never waits for a run: after `make run`.
+DOCS_PORT ?= 8080
+docs: install
+	cd dbt_project && ../$(BIN)/dbt docs generate --target-path target/docs --log-path target/docs
+	cd dbt_project && ../$(BIN)/dbt docs serve --target-path target/docs --log-path target/docs --port $(DOCS_PORT) --no-browser
 
 # The analysts' dashboard over the serving copy (FUNNELHOUSE_SERVING_DB), read-only: http://localhost:$(DASHBOARD_PORT)
 DASHBOARD_PORT ?= 8501

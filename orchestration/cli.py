@@ -131,12 +131,42 @@ def run(landing: Path | None, db: Path | None, full_refresh: bool, dbt_vars: str
         click.echo(f"warning: {warning}")
     if outcome.success:
         click.echo(f"Serving copy for analysts and BI tools: {settings.serving_db}")
+        click.echo(f"The public marts as Parquet: {settings.export_dir}")
     click.echo(f"Finished in {time.monotonic() - started:.1f} s.")
     if not outcome.success:
         for failure in outcome.failures:
             click.echo(failure, err=True)
         click.echo("The run FAILED: see the lines above, or the run in `make dev`.", err=True)
         sys.exit(1)
+
+
+@main.command()
+@click.option("--out", "out", type=click.Path(path_type=Path), required=True, help="Folder to write (replaced whole).")
+@click.option(
+    "--serving-db",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Serving copy to export [env FUNNELHOUSE_SERVING_DB, default serving.duckdb beside the warehouse].",
+)
+def export(out: Path, serving_db: Path | None) -> None:
+    """Write every public mart to OUT as Parquet (audiences also as CSV), with OUT/manifest.json.
+
+    Reads the serving copy, so it never waits for a run; OUT appears whole or not at all.
+    """
+    from orchestration.export import ExportError, export_marts
+
+    serving = serving_db.resolve() if serving_db else Settings.from_env().serving_db
+    try:
+        export = export_marts(serving, out.resolve())
+    except ExportError as refused:
+        raise click.ClickException(str(refused)) from refused
+    width = max(map(len, export.rows))
+    for mart, rows in export.rows.items():
+        click.echo(f"  {mart:<{width}}  {rows:>12,} rows")
+    click.echo(
+        f"Exported {len(export.rows)} marts ({sum(export.rows.values()):,} rows) published {export.published_at} "
+        f"by run {export.run_id or '(unknown)'} to {export.path}"
+    )
 
 
 @main.command()

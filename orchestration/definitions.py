@@ -3,6 +3,7 @@
 import dagster as dg
 
 from orchestration.assets.dbt import funnelhouse_dbt_models
+from orchestration.assets.export import parquet_export
 from orchestration.assets.landing import LANDING_ASSETS
 from orchestration.assets.serving import serving_copy
 from orchestration.forget_job import forget_person_job, rebuild_after_erasure
@@ -16,7 +17,7 @@ from orchestration.settings import Settings
 
 def build_definitions(settings: Settings) -> dg.Definitions:
     return dg.Definitions(
-        assets=[*LANDING_ASSETS, funnelhouse_dbt_models, serving_copy],
+        assets=[*LANDING_ASSETS, funnelhouse_dbt_models, serving_copy, parquet_export],
         jobs=[funnelhouse_job, forget_person_job],
         schedules=[hourly_schedule],
         sensors=[new_landing_files_sensor, rebuild_after_erasure],

@@ -8,6 +8,7 @@ config names the person.
 import dagster as dg
 
 from orchestration.erasure import ErasureRequest, forget
+from orchestration.export import export_marts
 from orchestration.jobs import funnelhouse_job
 from orchestration.loader.pii import Pseudonymiser
 from orchestration.loader.salt import salt_for
@@ -35,7 +36,9 @@ def erase_person(context: dg.OpExecutionContext, config: ForgetConfig, warehouse
     pseudonymiser = Pseudonymiser(salt_for(warehouse.landing), warehouse.phone_region_codes)
     with writer_lock(warehouse.db):
         erasure = forget(warehouse.db, request, pseudonymiser)
-        publish_serving_copy(warehouse.db, warehouse.serving_db)
+        publish_serving_copy(warehouse.db, warehouse.serving_db, run_id=context.run.run_id)
+        if warehouse.export_dir.exists():  # the pipeline's own export holds the person too
+            export_marts(warehouse.serving_db, warehouse.export_dir)
     context.log.info(
         f"erasure {erasure.erasure_id}: {erasure.events} events of {erasure.devices} devices; "
         f"{erasure.total_rows} rows removed"

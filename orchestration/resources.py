@@ -19,6 +19,7 @@ class WarehouseResource(dg.ConfigurableResource):
     landing_dir: str
     db_path: str
     serving_db_path: str
+    export_dir_path: str
     scheduled_settle_seconds: int
     keep_dbt_runs: int
     earliest: str  # ISO instant: events and export rows dated before it are rejected
@@ -35,6 +36,10 @@ class WarehouseResource(dg.ConfigurableResource):
     @property
     def serving_db(self) -> Path:
         return Path(self.serving_db_path)
+
+    @property
+    def export_dir(self) -> Path:
+        return Path(self.export_dir_path)
 
     @property
     def phone_region_codes(self) -> tuple[str, ...]:
@@ -63,6 +68,7 @@ def build_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
             landing_dir=str(settings.landing_dir),
             db_path=str(settings.db_path),
             serving_db_path=str(settings.serving_db),
+            export_dir_path=str(settings.export_dir),
             scheduled_settle_seconds=settings.settle_for(scheduled=True),
             keep_dbt_runs=settings.keep_dbt_runs,
             earliest=settings.earliest.isoformat(),

@@ -40,8 +40,17 @@ def _published_tables(con) -> list[tuple[str, str]]:
     ).fetchall()
 
 
-def publish_serving_copy(db_path: Path, serving_path: Path) -> Publication:
-    """Copy the published tables of the warehouse to a new file and rename it over `serving_path`."""
+def serving_url(serving_path: Path) -> str:
+    """The SQLAlchemy URL (duckdb-engine) BI tools connect with: read-only, so a reader never takes a lock
+    a run needs. Use it without a connection pool: a pooled connection keeps the file it first opened, and
+    so the publication of that moment, after later runs rename new ones over it."""
+    return f"duckdb:///{serving_path.resolve()}?access_mode=read_only"
+
+
+def publish_serving_copy(db_path: Path, serving_path: Path, run_id: str | None = None) -> Publication:
+    """Copy the published tables of the warehouse to a new file and rename it over `serving_path`.
+
+    `run_id` is the Dagster run that built what is published; exports name it as their source."""
     serving_path.parent.mkdir(parents=True, exist_ok=True)
     draft = serving_path.with_name(f".{serving_path.name}.{os.getpid()}.draft")
     draft.unlink(missing_ok=True)
@@ -58,8 +67,14 @@ def publish_serving_copy(db_path: Path, serving_path: Path) -> Publication:
         con.execute("create schema serving.meta")
         con.execute(
             "create table serving.meta.publication as select $published_at::timestamptz as published_at, "
-            "$warehouse as warehouse_file, $tables as tables, $rows as rows",
-            {"published_at": datetime.now(UTC), "warehouse": str(db_path), "tables": len(tables), "rows": rows},
+            "$run_id::varchar as run_id, $warehouse as warehouse_file, $tables as tables, $rows as rows",
+            {
+                "published_at": datetime.now(UTC),
+                "run_id": run_id,
+                "warehouse": str(db_path),
+                "tables": len(tables),
+                "rows": rows,
+            },
         )
         con.execute("detach serving")
     except BaseException:

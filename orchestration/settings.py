@@ -13,6 +13,7 @@ from orchestration.loader.pii import DEFAULT_PHONE_REGIONS
 DEFAULT_LANDING = Path("data/landing")
 DEFAULT_DB = Path("data/warehouse.duckdb")
 DEFAULT_SERVING_DB = Path("data/serving.duckdb")
+DEFAULT_EXPORT_DIR = Path("data/export")
 # A file is taken once its size and modification time have stood still this long. A scheduled run cannot
 # know whether an upload is finished; a person who starts a run by hand has just put the files there.
 SCHEDULED_SETTLE_SECONDS = 60
@@ -26,6 +27,7 @@ class Settings:
     landing_dir: Path
     db_path: Path
     serving_db_path: Path | None = None
+    export_dir_path: Path | None = None
     settle_seconds: int | None = None
     keep_dbt_runs: int = DEFAULT_KEEP_DBT_RUNS
     # Events and export rows dated before this are rejected: a device clock at 0001-01-01 or 1970 is a bug.
@@ -39,6 +41,7 @@ class Settings:
         landing = landing or Path(os.environ.get("FUNNELHOUSE_LANDING", DEFAULT_LANDING))
         db = db or Path(os.environ.get("FUNNELHOUSE_DB", DEFAULT_DB))
         serving = os.environ.get("FUNNELHOUSE_SERVING_DB")
+        export = os.environ.get("FUNNELHOUSE_EXPORT_DIR")
         settle = os.environ.get("FUNNELHOUSE_SETTLE_SECONDS")
         earliest = os.environ.get("FUNNELHOUSE_EARLIEST_DATE")
         regions = os.environ.get("FUNNELHOUSE_PHONE_REGIONS")
@@ -46,6 +49,7 @@ class Settings:
             landing_dir=landing.resolve(),
             db_path=db.resolve(),
             serving_db_path=Path(serving).resolve() if serving else None,
+            export_dir_path=Path(export).resolve() if export else None,
             settle_seconds=int(settle) if settle else None,
             keep_dbt_runs=int(os.environ.get("FUNNELHOUSE_KEEP_DBT_RUNS", DEFAULT_KEEP_DBT_RUNS)),
             earliest=parse_instant(earliest) if earliest else EARLIEST_TIMESTAMP,
@@ -56,6 +60,11 @@ class Settings:
     def serving_db(self) -> Path:
         """The read-only copy analysts and BI tools open: beside the warehouse unless set."""
         return self.serving_db_path or self.db_path.with_name(DEFAULT_SERVING_DB.name)
+
+    @property
+    def export_dir(self) -> Path:
+        """Where every run writes the public marts as Parquet: beside the warehouse unless set."""
+        return self.export_dir_path or self.db_path.with_name(DEFAULT_EXPORT_DIR.name)
 
     def settle_for(self, *, scheduled: bool) -> int:
         if self.settle_seconds is not None:

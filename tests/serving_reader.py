@@ -1,6 +1,7 @@
 """A BI tool in miniature: queries the serving copy in a loop, in its own process, until told to stop.
 
-Run as `python serving_reader.py SERVING_DB STOP_FILE RESULT_JSON`. Each query opens the file afresh, as a
+Run as `python serving_reader.py SERVING_DB STOP_FILE RESULT_JSON`. It connects as BI tools do, through
+SQLAlchemy and duckdb-engine with the URL the README gives; each query opens a connection afresh, as a
 dashboard refresh would, and checks that the marts agree with each other within one snapshot.
 """
 
@@ -9,7 +10,10 @@ import sys
 import time
 from pathlib import Path
 
-import duckdb
+import sqlalchemy
+from sqlalchemy.pool import NullPool
+
+from orchestration.serving import serving_url
 
 CONSISTENCY = """
 select
@@ -21,14 +25,15 @@ select
 
 def main(serving: Path, stop: Path, result: Path) -> None:
     queries, errors, inconsistent, publications = 0, [], [], set()
+    engine = sqlalchemy.create_engine(serving_url(serving), poolclass=NullPool)
     while not stop.exists():
         if not serving.exists():
             time.sleep(0.05)
             continue
         try:
-            with duckdb.connect(str(serving), read_only=True) as con:
-                sessions, funnel_sessions, published_at = con.execute(CONSISTENCY).fetchone()
-        except duckdb.Error as error:
+            with engine.connect() as con:
+                sessions, funnel_sessions, published_at = con.execute(sqlalchemy.text(CONSISTENCY)).one()
+        except sqlalchemy.exc.DBAPIError as error:
             errors.append(str(error))
             continue
         finally:

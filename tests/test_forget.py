@@ -112,9 +112,18 @@ def test_a_request_naming_nobody_the_warehouse_holds_changes_nothing(loaded):
     assert query(loaded, "select count(*) from raw.erasures") == [(0,)]
 
 
+def _an_export_naming_the_person(folder):
+    folder.mkdir(parents=True)
+    (folder / "manifest.json").write_text(json.dumps({"kind": "funnelhouse-export", "marts": {"fct_sessions": {}}}))
+    sessions = folder / "fct_sessions.parquet"
+    duckdb.sql(f"copy (select '{CUSTOMER}' as customer_id) to '{sessions}' (format parquet)")
+    return sessions
+
+
 def test_the_dagster_job_erases_publishes_and_its_sensor_asks_for_the_rebuild_and_drops_the_run(landing, loaded):
     settings = Settings(landing_dir=landing, db_path=loaded)
     definitions = build_definitions(settings)
+    earlier_export = _an_export_naming_the_person(settings.export_dir)
     with dg.instance_for_test() as instance:
         result = definitions.resolve_job_def(FORGET_JOB).execute_in_process(
             run_config={"ops": {"erase_person": {"config": {"user_id": [CUSTOMER]}}}}, instance=instance
@@ -123,6 +132,8 @@ def test_the_dagster_job_erases_publishes_and_its_sensor_asks_for_the_rebuild_an
         assert query(loaded, "select count(*) from raw.erasures") == [(1,)]
         with duckdb.connect(str(settings.serving_db), read_only=True) as serving:
             assert serving.execute("select count(*) from raw.rejected_events").fetchone() == (1,)
+        assert not earlier_export.exists()  # the pipeline's own export is written again from the new copy
+        assert json.loads((settings.export_dir / "manifest.json").read_text())["run_id"] == result.run_id
 
         success = next(e for e in result.all_events if e.event_type == dg.DagsterEventType.RUN_SUCCESS)
         context = dg.build_run_status_sensor_context(

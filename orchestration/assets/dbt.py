@@ -2,11 +2,12 @@
 
 import os
 import shutil
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
+import duckdb
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from orchestration.assets.dbt_project import DBT_PROJECT, ensure_manifest
@@ -56,11 +57,48 @@ def funnelhouse_dbt_models(
             *(["--full-refresh"] if plan.full_refresh else []),
         ]
         invocation = dbt.cli(args, context=context)
-        yield from invocation.stream()
+        yield from _with_row_counts(invocation.stream(), warehouse.db, context.asset_key_for_output)
         mark_built(warehouse.db, plan)
         clear_pending_rebuilds(warehouse.db, erasures_to_fold_in)
     _keep_partial_parse(invocation.target_path)
     _prune_past_runs(invocation.target_path, keep=warehouse.keep_dbt_runs)
+
+
+def _with_row_counts(events: Iterator[Any], db: Path, key_for_output: Callable[[str], dg.AssetKey]) -> Iterator[Any]:
+    """The build's events, each built table's with its row count (`dagster/row_count`, shown in the catalog).
+
+    dagster-dbt's own `fetch_row_counts()` queries while dbt still holds DuckDB's one writer's lock, and
+    fails; the counts are taken once dbt has exited, so the events reach Dagster at the end of the build
+    (dbt's log lines still stream as they come). Events of a failed build are handed on before its error.
+    """
+    built: list[Any] = []
+    try:
+        built.extend(events)
+    except Exception:
+        yield from _counted(built, db, key_for_output)
+        raise
+    yield from _counted(built, db, key_for_output)
+
+
+def _counted(built: list[Any], db: Path, key_for_output: Callable[[str], dg.AssetKey]) -> Iterator[Any]:
+    keys = [tuple(key_for_output(event.output_name).path) if isinstance(event, dg.Output) else None for event in built]
+    counts = _table_row_counts(db, {key for key in keys if key})
+    for event, key in zip(built, keys, strict=True):
+        if key in counts:
+            yield event.with_metadata({**event.metadata, "dagster/row_count": counts[key]})
+        else:
+            yield event
+
+
+def _table_row_counts(db: Path, keys: set[tuple[str, ...]]) -> dict[tuple[str, ...], int]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        tables = {
+            (schema, name)
+            for schema, name in con.execute(
+                "select schema_name, table_name from duckdb_tables() where database_name = current_database()"
+            ).fetchall()
+        }
+        return {key: con.execute(f'select count(*) from "{key[0]}"."{key[1]}"').fetchone()[0] for key in keys & tables}
 
 
 def _keep_partial_parse(build_target: Path) -> None:

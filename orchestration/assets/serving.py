@@ -16,8 +16,8 @@ SERVING_COPY_KEY = dg.AssetKey(["serving", "public_marts"])
     kinds={"duckdb"},
     description="The read-only copy of the public marts and load reports that analysts and BI tools open.",
 )
-def serving_copy(warehouse: WarehouseResource) -> dg.MaterializeResult:
-    publication = publish_serving_copy(warehouse.db, warehouse.serving_db)
+def serving_copy(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    publication = publish_serving_copy(warehouse.db, warehouse.serving_db, run_id=context.run.run_id)
     return dg.MaterializeResult(
         metadata={"path": str(publication.path), "tables": publication.tables, "rows": publication.rows}
     )

@@ -70,7 +70,9 @@ valued as (
         orders.fx_rate as order_fx_rate,
         case
             when refunds.currency = orders.currency then refunds.refund_amount
-            else cast(refunds.refund_amount * {{ fx_rate('rates', 'refunds.currency') }} / orders.fx_rate as decimal(18, 4))
+            else cast(
+                refunds.refund_amount * {{ fx_rate('rates', 'refunds.currency') }} / orders.fx_rate as decimal(18, 4)
+            )
         end as amount_in_order_currency,
         refunds.load_id,
         refunds.source_line

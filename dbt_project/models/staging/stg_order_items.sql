@@ -45,9 +45,9 @@ final as (
         item_index,
         occurred_at,
         item ->> '$.product_id' as product_id,
-        (item ->> '$.price')::decimal(18, 4) as price,
-        (item ->> '$.quantity')::integer as quantity,
-        (item ->> '$.price')::decimal(18, 4) * (item ->> '$.quantity')::integer as line_revenue,
+        cast(item ->> '$.price' as decimal(18, 4)) as price,
+        cast(item ->> '$.quantity' as integer) as quantity,
+        cast(item ->> '$.price' as decimal(18, 4)) * cast(item ->> '$.quantity' as integer) as line_revenue,
         currency,
         load_id
     from numbered

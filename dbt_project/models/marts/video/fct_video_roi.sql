@@ -77,7 +77,7 @@ final as (
         {{ hctr('engagement.hotspot_clicks', 'engagement.hotspot_impressions') }} as hctr,
         cast(coalesce(attributed.attributed_orders, 0) as double) as attributed_orders,
         cast(coalesce(attributed.attributed_revenue, 0) as decimal(18, 4)) as attributed_revenue,
-        {{ revenue_per_view('attributed.attributed_revenue', 'engagement.video_starts') }} as attributed_revenue_per_view,
+        {{ revenue_per_view('attributed.attributed_revenue', 'engagement.video_starts') }} as attributed_revenue_per_view,  -- noqa: LT05
         cast(coalesce(attributed.attributed_revenue, 0) - costed.production_cost_reporting as double)
         / nullif(costed.production_cost_reporting, 0) as roi
     from costed

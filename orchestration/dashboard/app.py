@@ -31,7 +31,11 @@ if source is None:
     st.stop()
 
 currency = source.reporting_currency()
-st.caption(f"Serving copy published {source.published_at():%Y-%m-%d %H:%M} UTC · `{path}` · money in {currency}")
+publication = source.publication()
+run = f" by run `{publication.run_id[:8]}`" if publication.run_id else ""
+st.caption(
+    f"Serving copy published {publication.published_at:%Y-%m-%d %H:%M} UTC{run} · `{path}` · money in {currency}"
+)
 for (name, render), tab in zip(TABS.items(), st.tabs(list(TABS)), strict=True):
     with tab:
         # A tab that fails shows its error and leaves the other tabs working.

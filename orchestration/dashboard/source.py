@@ -21,6 +21,12 @@ CACHE_ENTRIES = 512
 
 
 @dataclass(frozen=True)
+class Publication:
+    published_at: datetime
+    run_id: str | None  # the Dagster run that built what was published
+
+
+@dataclass(frozen=True)
 class ServingCopy:
     path: Path
     # The cache key of everything read from the file: a publication replaces the file, so it changes.
@@ -45,9 +51,14 @@ class ServingCopy:
             str(self.path), self.mtime_ns, tuple(metrics), tuple(group_by), tuple(where), start, end, tuple(order_by)
         )
 
-    def published_at(self) -> datetime:
-        published_at = self.mart("select published_at from meta.publication")["published_at"].iloc[0]
-        return published_at.tz_convert("UTC").to_pydatetime()
+    def publication(self) -> "Publication":
+        # select *: copies published before runs were recorded have no run_id.
+        published = self.mart("select * from meta.publication").iloc[0]
+        run_id = published.get("run_id")
+        return Publication(
+            published_at=published["published_at"].tz_convert("UTC").to_pydatetime(),
+            run_id=run_id if isinstance(run_id, str) else None,
+        )
 
     def reporting_currency(self) -> str:
         """The currency every money column is in. The serving copy states it beside the abandoned intents; a

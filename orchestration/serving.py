@@ -47,6 +47,20 @@ def serving_url(serving_path: Path) -> str:
     return f"duckdb:///{serving_path.resolve()}?access_mode=read_only"
 
 
+def _built_with(con) -> str | None:
+    """The dbt vars the published marts were built with: a reader learns the reporting currency and time zone
+    from the copy itself, not from the project's defaults, which a run may have overridden."""
+    recorded = con.execute(
+        "select count(*) from information_schema.tables where table_schema = 'meta' and table_name = 'build_settings'"
+    ).fetchone()[0]
+    if not recorded:
+        return None
+    built = con.execute(
+        "select cast(effective_vars as varchar) from meta.build_settings where is_built order by build_id desc limit 1"
+    ).fetchone()
+    return built[0] if built else None
+
+
 def publish_serving_copy(db_path: Path, serving_path: Path, run_id: str | None = None) -> Publication:
     """Copy the published tables of the warehouse to a new file and rename it over `serving_path`.
 
@@ -67,13 +81,15 @@ def publish_serving_copy(db_path: Path, serving_path: Path, run_id: str | None =
         con.execute("create schema serving.meta")
         con.execute(
             "create table serving.meta.publication as select $published_at::timestamptz as published_at, "
-            "$run_id::varchar as run_id, $warehouse as warehouse_file, $tables as tables, $rows as rows",
+            "$run_id::varchar as run_id, $warehouse as warehouse_file, $tables as tables, $rows as rows, "
+            "$dbt_vars::json as dbt_vars",
             {
                 "published_at": datetime.now(UTC),
                 "run_id": run_id,
                 "warehouse": str(db_path),
                 "tables": len(tables),
                 "rows": rows,
+                "dbt_vars": _built_with(con),
             },
         )
         con.execute("detach serving")

@@ -5,6 +5,7 @@ shows on the next rerun. Answers are cached under the file's modification time: 
 key, and the same page reloaded costs no query.
 """
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -61,16 +62,9 @@ class ServingCopy:
         )
 
     def reporting_currency(self) -> str:
-        """The currency every money column is in. The serving copy states it beside the abandoned intents; a
-        copy without any falls back to the project's default (the recorded build vars are not published)."""
-        stated = self.mart("select any_value(currency) as currency from marts.fct_abandoned_stream_intent")
-        currency = stated["currency"].iloc[0]
-        if isinstance(currency, str):
-            return currency
-        # Imported here: build_settings imports Dagster, seconds the page need not wait for otherwise.
-        from orchestration.build_settings import project_var_defaults
-
-        return project_var_defaults()["reporting_currency"]
+        """The currency every money column is in, as the published build was run."""
+        dbt_vars = self.mart("select cast(dbt_vars as varchar) as dbt_vars from meta.publication")["dbt_vars"].iloc[0]
+        return json.loads(dbt_vars)["reporting_currency"]
 
 
 def serving_path() -> Path:

@@ -30,10 +30,8 @@ numbered as (
         purchases.currency,
         purchases.load_id,
         item_offsets.item_offset + 1 as item_index,
-        json_extract(purchases.items, '$[' || item_offsets.item_offset || ']') as item
-    from
-        purchases,
-        unnest(range(cast(json_array_length(purchases.items) as bigint))) as item_offsets (item_offset)
+        {{ json_array_item('purchases.items') }} as item
+    from {{ json_array_items('purchases', 'items') }}
 
 ),
 

@@ -1,0 +1,113 @@
+"""forecast_demand: classify, backtest every model a product's class allows, select, forecast."""
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from orchestration.forecast.classify import classify
+from orchestration.forecast.global_model import MODEL as GLOBAL_MODEL
+from orchestration.forecast.global_model import backtest_global, forecast_global
+from orchestration.forecast.local import BASELINE, backtest_local, forecast_local
+from orchestration.forecast.metrics import catalog, score
+from orchestration.forecast.panel import to_panel
+from orchestration.forecast.selection import select
+
+ACCURACY_COLUMNS = [
+    "product_id", "model", "demand_class", "mase", "wape", "bias", "is_selected", "windows", "first_cutoff",
+    "last_cutoff",
+]  # fmt: skip
+FORECAST_COLUMNS = ["product_id", "date_day", "model", "forecast_units", "forecast_low_80", "forecast_high_80"]
+
+
+@dataclass(frozen=True)
+class DemandForecast:
+    forecasts: pd.DataFrame
+    accuracy: pd.DataFrame
+
+
+def forecast_demand(daily: pd.DataFrame, *, horizon: int = 28, windows: int = 3, level: int = 80) -> DemandForecast:
+    """The selected model's forecast for the `horizon` days after the last day of `daily`, per product, and
+    the rolling-origin backtest (`windows` cut-offs `horizon` days apart) every model was selected on."""
+    panel = to_panel(daily, horizon)
+    classes = classify(panel, horizon=horizon, windows=windows)
+    backtest = _backtest(panel, classes, horizon=horizon, windows=windows)
+    rows = score(backtest, panel).merge(classes[["unique_id", "demand_class"]], on="unique_id")
+    rows["is_selected"] = select(rows)
+    selected = _selected_models(rows, classes)
+    forecasts = _forecasts(panel, classes, selected, backtest, horizon=horizon, level=level)
+    return DemandForecast(forecasts=forecasts, accuracy=_accuracy(rows))
+
+
+def _backtest(panel: pd.DataFrame, classes: pd.DataFrame, *, horizon: int, windows: int) -> pd.DataFrame:
+    """Every model's backtest on the days of the product's own seasonal-naive windows, so MASE compares like
+    with like (the global model is backtested on the whole catalog's windows, some before a product began)."""
+    local = backtest_local(panel, classes, horizon=horizon)
+    global_ = backtest_global(panel, horizon=horizon, windows=windows)
+    baseline_days = local.loc[local["model"] == BASELINE, ["unique_id", "ds", "cutoff"]]
+    global_ = global_.merge(baseline_days, on=["unique_id", "ds", "cutoff"], how="inner")
+    return pd.concat([local, global_], ignore_index=True)
+
+
+def _selected_models(rows: pd.DataFrame, classes: pd.DataFrame) -> pd.Series:
+    """unique_id -> model. A product too young for any backtest window has nothing to select on: the global
+    model, which learns from the whole catalog, forecasts it."""
+    chosen = rows.loc[rows["is_selected"]].set_index("unique_id")["model"]
+    return classes.set_index("unique_id").index.to_series().map(chosen).fillna(GLOBAL_MODEL)
+
+
+def _forecasts(
+    panel: pd.DataFrame,
+    classes: pd.DataFrame,
+    selected: pd.Series,
+    backtest: pd.DataFrame,
+    *,
+    horizon: int,
+    level: int,
+) -> pd.DataFrame:
+    parts = []
+    if (selected != GLOBAL_MODEL).any():
+        parts.append(forecast_local(panel, classes, horizon=horizon, level=level))
+    if (selected == GLOBAL_MODEL).any():
+        global_ = forecast_global(panel, horizon=horizon)
+        parts.append(_with_conformal_interval(global_, backtest, panel, level=level))
+    every = pd.concat(parts, ignore_index=True)
+    kept = every[every["model"].to_numpy() == every["unique_id"].map(selected).to_numpy()]
+    point = kept["forecast"].clip(lower=0)
+    out = pd.DataFrame(
+        {
+            "product_id": kept["unique_id"].to_numpy(),
+            "date_day": kept["ds"].dt.date.to_numpy(),
+            "model": kept["model"].to_numpy(),
+            "forecast_units": point.to_numpy(),
+            "forecast_low_80": np.minimum(kept["low"].clip(lower=0), point).to_numpy(),
+            "forecast_high_80": np.maximum(kept["high"], point).to_numpy(),
+        }
+    )
+    return out.sort_values(["product_id", "date_day"], ignore_index=True)
+
+
+def _with_conformal_interval(
+    forecast: pd.DataFrame, backtest: pd.DataFrame, panel: pd.DataFrame, *, level: int
+) -> pd.DataFrame:
+    """The global model's interval: the product's `level` quantile of absolute backtest errors (split
+    conformal on the windows already run, rather than refitting the model once more per window); a product
+    without backtest days takes the catalog-wide quantile."""
+    errors = backtest.loc[backtest["model"] == GLOBAL_MODEL].merge(
+        panel[["unique_id", "ds", "y_observed"]], on=["unique_id", "ds"]
+    )
+    errors = errors.assign(abs_error=(errors["forecast"] - errors["y_observed"]).abs()).dropna(subset=["abs_error"])
+    quantile = level / 100
+    per_product = errors.groupby("unique_id")["abs_error"].quantile(quantile)
+    fallback = errors["abs_error"].quantile(quantile) if len(errors) else 0.0
+    width = forecast["unique_id"].map(per_product).fillna(fallback).to_numpy()
+    return forecast.assign(low=forecast["forecast"] - width, high=forecast["forecast"] + width)
+
+
+def _accuracy(rows: pd.DataFrame) -> pd.DataFrame:
+    products = rows.rename(columns={"unique_id": "product_id"})
+    catalog_rows = catalog(rows).assign(product_id=None, demand_class=None, is_selected=False)
+    accuracy = pd.concat([products[ACCURACY_COLUMNS], catalog_rows[ACCURACY_COLUMNS]], ignore_index=True)
+    for column in ("first_cutoff", "last_cutoff"):
+        accuracy[column] = pd.to_datetime(accuracy[column]).dt.date
+    return accuracy.astype({"windows": "int64", "is_selected": "bool"})

@@ -31,15 +31,15 @@ def forecast_demand(daily: pd.DataFrame, *, horizon: int = 28, windows: int = 3,
     the rolling-origin backtest (`windows` cut-offs `horizon` days apart) every model was selected on."""
     panel = to_panel(daily, horizon)
     classes = classify(panel, horizon=horizon, windows=windows)
-    backtest = _backtest(panel, classes, horizon=horizon, windows=windows)
-    rows = score(backtest, panel).merge(classes[["unique_id", "demand_class"]], on="unique_id")
+    backtested = backtest(panel, classes, horizon=horizon, windows=windows)
+    rows = score(backtested, panel).merge(classes[["unique_id", "demand_class"]], on="unique_id")
     rows["is_selected"] = select(rows)
     selected = _selected_models(rows, classes)
-    forecasts = _forecasts(panel, classes, selected, backtest, horizon=horizon, level=level)
+    forecasts = _forecasts(panel, classes, selected, backtested, horizon=horizon, level=level)
     return DemandForecast(forecasts=forecasts, accuracy=_accuracy(rows))
 
 
-def _backtest(panel: pd.DataFrame, classes: pd.DataFrame, *, horizon: int, windows: int) -> pd.DataFrame:
+def backtest(panel: pd.DataFrame, classes: pd.DataFrame, *, horizon: int, windows: int) -> pd.DataFrame:
     """Every model's backtest on the days of the product's own seasonal-naive windows, so MASE compares like
     with like (the global model is backtested on the whole catalog's windows, some before a product began)."""
     local = backtest_local(panel, classes, horizon=horizon)
@@ -60,7 +60,7 @@ def _forecasts(
     panel: pd.DataFrame,
     classes: pd.DataFrame,
     selected: pd.Series,
-    backtest: pd.DataFrame,
+    backtested: pd.DataFrame,
     *,
     horizon: int,
     level: int,
@@ -70,7 +70,7 @@ def _forecasts(
         parts.append(forecast_local(panel, classes, horizon=horizon, level=level))
     if (selected == GLOBAL_MODEL).any():
         global_ = forecast_global(panel, horizon=horizon)
-        parts.append(_with_conformal_interval(global_, backtest, panel, level=level))
+        parts.append(_with_conformal_interval(global_, backtested, panel, level=level))
     every = pd.concat(parts, ignore_index=True)
     kept = every[every["model"].to_numpy() == every["unique_id"].map(selected).to_numpy()]
     point = kept["forecast"].clip(lower=0)
@@ -88,12 +88,12 @@ def _forecasts(
 
 
 def _with_conformal_interval(
-    forecast: pd.DataFrame, backtest: pd.DataFrame, panel: pd.DataFrame, *, level: int
+    forecast: pd.DataFrame, backtested: pd.DataFrame, panel: pd.DataFrame, *, level: int
 ) -> pd.DataFrame:
     """The global model's interval: the product's `level` quantile of absolute backtest errors (split
     conformal on the windows already run, rather than refitting the model once more per window); a product
     without backtest days takes the catalog-wide quantile."""
-    errors = backtest.loc[backtest["model"] == GLOBAL_MODEL].merge(
+    errors = backtested.loc[backtested["model"] == GLOBAL_MODEL].merge(
         panel[["unique_id", "ds", "y_observed"]], on=["unique_id", "ds"]
     )
     errors = errors.assign(abs_error=(errors["forecast"] - errors["y_observed"]).abs()).dropna(subset=["abs_error"])

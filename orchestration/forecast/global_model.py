@@ -15,7 +15,7 @@ LGBM_PARAMS = {
     "n_estimators": 150,
     "learning_rate": 0.08,
     "num_leaves": 31,
-    "min_child_samples": 50,
+    "min_child_samples": 10,
     "subsample": 0.8,
     "subsample_freq": 1,
     "colsample_bytree": 0.9,

@@ -11,6 +11,8 @@ from orchestration.forecast.panel import to_panel
 
 HORIZON = 28
 WINDOWS = 3
+# Cut-offs a horizon apart, so the hand computations below read one window after another.
+STEP = HORIZON
 DAYS = 182
 START = pd.Timestamp("2026-05-04")  # a Monday
 WEEKLY = np.array([2.0, 4.0, 6.0, 8.0, 10.0, 14.0, 12.0])
@@ -63,7 +65,7 @@ def catalog() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def result(catalog):
-    return forecast_demand(catalog, horizon=HORIZON, windows=WINDOWS)
+    return forecast_demand(catalog, horizon=HORIZON, windows=WINDOWS, step=STEP)
 
 
 def _forecast_of(result, product_id: str) -> pd.DataFrame:
@@ -139,15 +141,15 @@ def test_backtest_windows_and_cutoffs(result, catalog):
 
 
 def test_same_input_same_result(result, catalog):
-    again = forecast_demand(catalog, horizon=HORIZON, windows=WINDOWS)
+    again = forecast_demand(catalog, horizon=HORIZON, windows=WINDOWS, step=STEP)
     pd.testing.assert_frame_equal(again.forecasts, result.forecasts)
     pd.testing.assert_frame_equal(again.accuracy, result.accuracy)
 
 
 def _backtest_of(daily: pd.DataFrame) -> pd.DataFrame:
     panel = to_panel(daily, HORIZON)
-    classes = classify(panel, horizon=HORIZON, windows=WINDOWS)
-    return backtest(panel, classes, horizon=HORIZON, windows=WINDOWS)
+    classes = classify(panel, horizon=HORIZON, windows=WINDOWS, step=STEP)
+    return backtest(panel, classes, horizon=HORIZON, step=STEP)
 
 
 def test_backtest_never_looks_past_its_cutoff():
@@ -176,7 +178,7 @@ def test_catalog_wape_is_errors_over_actuals_across_products():
     big = np.tile(np.array([10, 20, 30, 40, 50, 60, 70]), DAYS // 7) + np.arange(DAYS) % 5
     small = np.tile(np.array([1, 0, 2, 0, 3, 0, 1]), DAYS // 7) + (np.arange(DAYS) % 3 == 0)
     daily = pd.concat([_series("big", big), _series("small", small)], ignore_index=True)
-    result = forecast_demand(daily, horizon=HORIZON, windows=WINDOWS)
+    result = forecast_demand(daily, horizon=HORIZON, windows=WINDOWS, step=STEP)
 
     abs_errors, actuals = 0.0, 0.0
     for units in (big, small):
@@ -194,3 +196,14 @@ def test_catalog_wape_is_errors_over_actuals_across_products():
     ]
     # Not the mean of the products' WAPE: the big seller weighs in by its volume.
     assert per_product["wape"].mean() != pytest.approx(abs_errors / actuals)
+
+
+def test_a_shop_younger_than_one_backtest_window_still_forecasts_every_product():
+    rng = np.random.default_rng(5)
+    young = pd.concat([_series(name, _weekly(rng)[:29]) for name in ("a", "b")], ignore_index=True)
+
+    result = forecast_demand(young, horizon=HORIZON, windows=WINDOWS, step=7)
+
+    assert result.accuracy.empty  # nothing to judge a model on yet: no accuracy is claimed
+    assert result.forecasts.groupby("product_id").size().to_dict() == {"a": HORIZON, "b": HORIZON}
+    assert (result.forecasts["forecast_units"] >= 0).all()

@@ -9,11 +9,11 @@ SHORT_HISTORY = "short_history"
 
 # Syntetos-Boylan-Croston cut-off: an average inter-demand interval above it makes Croston-type models win.
 _ADI_INTERMITTENT = 1.32
-# Days a model trains on before the earliest backtest cut-off (four weekly seasons).
-MIN_TRAIN_DAYS = 28
+# Days a model trains on before the earliest backtest cut-off (two weekly seasons).
+MIN_TRAIN_DAYS = 14
 
 
-def classify(panel: pd.DataFrame, *, horizon: int, windows: int) -> pd.DataFrame:
+def classify(panel: pd.DataFrame, *, horizon: int, windows: int, step: int) -> pd.DataFrame:
     """unique_id, demand_class, n_days and backtest_windows (the rolling-origin windows its history affords,
     at most `windows`; a product with fewer is short_history and is backtested on the ones it has)."""
     ids = panel["unique_id"]
@@ -27,11 +27,13 @@ def classify(panel: pd.DataFrame, *, horizon: int, windows: int) -> pd.DataFrame
     stats.index.name = "unique_id"
     # Conformal intervals hold out two horizons of their own, so a full history needs at least two windows.
     full_windows = max(windows, 2)
-    affordable = (stats["n_days"] - MIN_TRAIN_DAYS) // horizon
+    # Cut-offs `step` days apart, the last `horizon` days before the end, the first after MIN_TRAIN_DAYS.
+    affordable = ((stats["n_days"] - MIN_TRAIN_DAYS - horizon) // step + 1).clip(lower=0)
     stats["backtest_windows"] = np.clip(affordable, 0, windows).astype(int)
     # Average inter-demand interval over the days whose sales were not censored.
     adi = stats["observed_days"] / stats["demand_days"].where(stats["demand_days"] > 0)
-    is_short = affordable < full_windows
+    # The final forecast's conformal intervals hold out two horizons too.
+    is_short = (affordable < full_windows) | (stats["n_days"] <= 2 * horizon + MIN_TRAIN_DAYS)
     stats["demand_class"] = np.where(
         is_short, SHORT_HISTORY, np.where(adi.fillna(np.inf) > _ADI_INTERMITTENT, INTERMITTENT, REGULAR)
     )

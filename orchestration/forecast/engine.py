@@ -26,12 +26,15 @@ class DemandForecast:
     accuracy: pd.DataFrame
 
 
-def forecast_demand(daily: pd.DataFrame, *, horizon: int = 28, windows: int = 3, level: int = 80) -> DemandForecast:
+def forecast_demand(
+    daily: pd.DataFrame, *, horizon: int = 28, windows: int = 3, step: int = 7, level: int = 80
+) -> DemandForecast:
     """The selected model's forecast for the `horizon` days after the last day of `daily`, per product, and
-    the rolling-origin backtest (`windows` cut-offs `horizon` days apart) every model was selected on."""
+    the rolling-origin backtest (`windows` cut-offs `step` days apart, each forecasting `horizon` days) every
+    model was selected on."""
     panel = to_panel(daily, horizon)
-    classes = classify(panel, horizon=horizon, windows=windows)
-    backtested = backtest(panel, classes, horizon=horizon, windows=windows)
+    classes = classify(panel, horizon=horizon, windows=windows, step=step)
+    backtested = backtest(panel, classes, horizon=horizon, step=step)
     rows = score(backtested, panel).merge(classes[["unique_id", "demand_class"]], on="unique_id")
     rows["is_selected"] = select(rows)
     selected = _selected_models(rows, classes)
@@ -39,11 +42,14 @@ def forecast_demand(daily: pd.DataFrame, *, horizon: int = 28, windows: int = 3,
     return DemandForecast(forecasts=forecasts, accuracy=_accuracy(rows))
 
 
-def backtest(panel: pd.DataFrame, classes: pd.DataFrame, *, horizon: int, windows: int) -> pd.DataFrame:
+def backtest(panel: pd.DataFrame, classes: pd.DataFrame, *, horizon: int, step: int) -> pd.DataFrame:
     """Every model's backtest on the days of the product's own seasonal-naive windows, so MASE compares like
     with like (the global model is backtested on the whole catalog's windows, some before a product began)."""
-    local = backtest_local(panel, classes, horizon=horizon)
-    global_ = backtest_global(panel, horizon=horizon, windows=windows)
+    local = backtest_local(panel, classes, horizon=horizon, step=step)
+    windows = int(classes["backtest_windows"].max())
+    if local.empty or windows == 0:
+        return local
+    global_ = backtest_global(panel, horizon=horizon, windows=windows, step=step)
     baseline_days = local.loc[local["model"] == BASELINE, ["unique_id", "ds", "cutoff"]]
     global_ = global_.merge(baseline_days, on=["unique_id", "ds", "cutoff"], how="inner")
     return pd.concat([local, global_], ignore_index=True)

@@ -46,11 +46,11 @@ def _training_frame(panel: pd.DataFrame, horizon: int) -> pd.DataFrame:
     return panel[["unique_id", "ds", "y", *exogenous_columns(horizon)]]
 
 
-def backtest_global(panel: pd.DataFrame, *, horizon: int, windows: int) -> pd.DataFrame:
+def backtest_global(panel: pd.DataFrame, *, horizon: int, windows: int, step: int) -> pd.DataFrame:
     """unique_id, ds, cutoff, model, forecast on the same cut-offs as the local backtest; each window's model
     is trained on the rows up to its cut-off only."""
     cv = _engine().cross_validation(
-        df=_training_frame(panel, horizon), n_windows=windows, h=horizon, step_size=horizon, static_features=[]
+        df=_training_frame(panel, horizon), n_windows=windows, h=horizon, step_size=step, static_features=[]
     )
     return cv.drop(columns="y").melt(id_vars=["unique_id", "ds", "cutoff"], var_name="model", value_name="forecast")
 

@@ -41,7 +41,7 @@ def local_models(demand_class: str, horizon: int) -> list:
     raise ValueError(f"unknown demand class {demand_class!r}")
 
 
-def backtest_local(panel: pd.DataFrame, classes: pd.DataFrame, *, horizon: int) -> pd.DataFrame:
+def backtest_local(panel: pd.DataFrame, classes: pd.DataFrame, *, horizon: int, step: int) -> pd.DataFrame:
     """Long rolling-origin forecasts (unique_id, ds, cutoff, model, forecast) of every local model on the
     windows each product affords; the windows end at the panel's last day, so cut-offs line up across products."""
     parts = []
@@ -50,8 +50,18 @@ def backtest_local(panel: pd.DataFrame, classes: pd.DataFrame, *, horizon: int) 
             continue
         series = panel.loc[panel["unique_id"].isin(members["unique_id"]), ["unique_id", "ds", "y"]]
         engine = StatsForecast(models=local_models(demand_class, horizon), freq="D", n_jobs=1)
-        cv = engine.cross_validation(h=horizon, df=series, n_windows=int(windows), step_size=horizon)
+        cv = engine.cross_validation(h=horizon, df=series, n_windows=int(windows), step_size=step)
         parts.append(_long(cv.drop(columns="y"), ["unique_id", "ds", "cutoff"]))
+    if not parts:  # a shop younger than one backtest window
+        return pd.DataFrame(
+            {
+                "unique_id": pd.Series(dtype=object),
+                "ds": pd.Series(dtype="datetime64[ns]"),
+                "cutoff": pd.Series(dtype="datetime64[ns]"),
+                "model": pd.Series(dtype=object),
+                "forecast": pd.Series(dtype=float),
+            }
+        )
     return pd.concat(parts, ignore_index=True)
 
 

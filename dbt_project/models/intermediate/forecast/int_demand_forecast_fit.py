@@ -1,0 +1,75 @@
+"""The demand forecast's fit: every product's backtest (rolling origin) and the selected model's forecast,
+from orchestration.forecast over int_product_daily. One fit writes both, as rows of one table
+(`result_kind` 'forecast' or 'accuracy'); fct_demand_forecast and fct_forecast_accuracy split them.
+
+Forecasts refresh daily, not on every hourly load: the fit is kept while it saw the last complete day there
+is and is under a day old, so the hourly runs of a day pay for one fit, a fresh clone's first run fits, and
+the first run after a day's data lands refits. Keyed on the data's last day rather than the clock alone, an
+incremental warehouse and a full rebuild on the same data hold the same forecast.
+"""
+
+from datetime import UTC, datetime, timedelta
+
+import pandas as pd
+
+REFIT_AFTER = timedelta(days=1)
+COLUMNS = [
+    "result_kind",
+    "product_id",
+    "model",
+    "date_day",
+    "forecast_units",
+    "forecast_low_80",
+    "forecast_high_80",
+    "demand_class",
+    "mase",
+    "wape",
+    "bias",
+    "is_selected",
+    "windows",
+    "first_cutoff",
+    "last_cutoff",
+    "fitted_through",
+    "fitted_at",
+]
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    daily = dbt.ref("int_product_daily").df()
+    if daily.empty:
+        return pd.DataFrame({column: pd.Series(dtype="object") for column in COLUMNS})
+    fitted_through = pd.to_datetime(daily["date_day"]).max().date()
+    kept = _current_fit(dbt, session, fitted_through)
+    if kept is not None:
+        return kept
+    # Imported only to fit: statsforecast, mlforecast and LightGBM cost seconds to load on a run that keeps the fit.
+    from orchestration.forecast import forecast_demand
+
+    fit = forecast_demand(
+        daily,
+        horizon=int(dbt.config.get("forecast_horizon_days") or 28),
+        windows=int(dbt.config.get("forecast_backtest_windows") or 3),
+        step=int(dbt.config.get("forecast_backtest_step_days") or 7),
+    )
+    fitted_at = datetime.now(UTC)
+    results = pd.concat(
+        [fit.forecasts.assign(result_kind="forecast"), fit.accuracy.assign(result_kind="accuracy")],
+        ignore_index=True,
+    )
+    return results.assign(fitted_at=fitted_at, fitted_through=fitted_through).reindex(columns=COLUMNS)
+
+
+def _current_fit(dbt, session, fitted_through) -> pd.DataFrame | None:
+    existing = session.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+        [dbt.this.schema, dbt.this.identifier],
+    ).fetchone()[0]
+    if not existing:
+        return None
+    kept = session.sql(f"select * from {dbt.this}").df()
+    if kept.empty or pd.to_datetime(kept["fitted_through"]).max().date() != fitted_through:
+        return None
+    if datetime.now(UTC) - pd.Timestamp(kept["fitted_at"].max()).to_pydatetime() >= REFIT_AFTER:
+        return None
+    return kept

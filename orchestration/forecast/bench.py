@@ -10,7 +10,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from orchestration.forecast.engine import forecast_demand
+from orchestration.forecast import forecast_demand
 
 _WEEKLY_PROFILE = np.array([0.8, 0.9, 1.0, 1.0, 1.1, 1.4, 1.3])
 _INTERMITTENT_SHARE = 0.3

@@ -1,7 +1,5 @@
 """forecast_demand: classify, backtest every model a product's class allows, select, forecast."""
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 
@@ -11,22 +9,11 @@ from orchestration.forecast.global_model import backtest_global, forecast_global
 from orchestration.forecast.local import BASELINE, backtest_local, forecast_local
 from orchestration.forecast.metrics import catalog, score
 from orchestration.forecast.panel import to_panel
+from orchestration.forecast.result import ACCURACY_COLUMNS, DemandForecast
 from orchestration.forecast.selection import select
 
-ACCURACY_COLUMNS = [
-    "product_id", "model", "demand_class", "mase", "wape", "bias", "is_selected", "windows", "first_cutoff",
-    "last_cutoff",
-]  # fmt: skip
-FORECAST_COLUMNS = ["product_id", "date_day", "model", "forecast_units", "forecast_low_80", "forecast_high_80"]
 
-
-@dataclass(frozen=True)
-class DemandForecast:
-    forecasts: pd.DataFrame
-    accuracy: pd.DataFrame
-
-
-def forecast_demand(
+def forecast_with_models(
     daily: pd.DataFrame, *, horizon: int = 28, windows: int = 3, step: int = 7, level: int = 80
 ) -> DemandForecast:
     """The selected model's forecast for the `horizon` days after the last day of `daily`, per product, and

@@ -12,6 +12,8 @@ from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 
+from orchestration.forecast import forecast_demand
+
 REFIT_AFTER = timedelta(days=1)
 COLUMNS = [
     "result_kind",
@@ -43,9 +45,6 @@ def model(dbt, session):
     kept = _current_fit(dbt, session, fitted_through)
     if kept is not None:
         return kept
-    # Imported only to fit: statsforecast, mlforecast and LightGBM cost seconds to load on a run that keeps the fit.
-    from orchestration.forecast import forecast_demand
-
     fit = forecast_demand(
         daily,
         horizon=int(dbt.config.get("forecast_horizon_days") or 28),

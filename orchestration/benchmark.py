@@ -1,6 +1,6 @@
 """`make bench`: load and first-run speed at about 10M events over 90 days, against bare DuckDB on the same
-files, the attribution models alone over the first run's paths, and the cost of a one-day incremental run
-against a full build.
+files, the attribution models alone over the first run's paths, the cost of a one-day incremental run
+against a full build, and the demand forecast of 5,000 products x 365 days.
 
 Each measured step runs in its own process so its peak memory (max RSS) is its own. Figures go to
 BENCHMARKS.md; the generated landing zone is cached under data/bench/.
@@ -229,6 +229,20 @@ def _attribution_rebuild(db: Path) -> AttributionRebuild:
 BENCH_SALT = "funnelhouse-bench-salt"
 
 
+FORECAST_FIGURES = BENCH_DIR / "forecast.json"
+
+
+def _forecast_bench() -> tuple[Measurement, dict]:
+    """The demand forecast on its own, at the size its issue budgets: 5,000 products x 365 days, backtest included."""
+    measurement = _measure(
+        _python(
+            "import json, pathlib; from orchestration.forecast.bench import bench_forecast; "
+            f"pathlib.Path({str(FORECAST_FIGURES)!r}).write_text(json.dumps(bench_forecast()))"
+        )
+    )
+    return measurement, json.loads(FORECAST_FIGURES.read_text())
+
+
 def main() -> None:
     os.environ.setdefault("FUNNELHOUSE_PII_SALT", BENCH_SALT)
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
@@ -255,8 +269,20 @@ def main() -> None:
     attribution = _attribution_rebuild(BENCH_DIR / "run.duckdb")
     print(f"bench: attribution over {attribution.paths:,} paths {attribution.measurement.seconds:.1f} s", flush=True)
     build, one_day = _incremental_runs(date.fromisoformat(parameters["end_date"]))
+    forecast = _forecast_bench()
+    print(f"bench: forecast {forecast[1]['products']:,} products {forecast[1]['seconds']:.1f} s", flush=True)
     _write_report(
-        parameters["start_date"], events, generation, bare, load, first_run, second_run, attribution, build, one_day
+        parameters["start_date"],
+        events,
+        generation,
+        bare,
+        load,
+        first_run,
+        second_run,
+        attribution,
+        build,
+        one_day,
+        forecast,
     )
     print(REPORT.read_text())
 
@@ -278,10 +304,17 @@ def _write_report(
     attribution: AttributionRebuild,
     build: Measurement,
     one_day: Measurement,
+    forecast: tuple[Measurement, dict],
 ) -> None:
+    forecast_run, forecast_figures = forecast
     generate = f"funnelhouse generate --visitors {VISITORS:,} --days {DAYS} --start-date {start_date}"
     rate = events / load.seconds
-    peak = max(step.peak_rss_mib for step in (bare, load, first, second, attribution.measurement, build, one_day))
+    steps = (bare, load, first, second, attribution.measurement, build, one_day, forecast_run)
+    peak = max(step.peak_rss_mib for step in steps)
+    accuracy = ", ".join(
+        f"{model} MASE {figures['mase']:.3f} / WAPE {figures['wape']:.3f}"
+        for model, figures in forecast_figures["models"].items()
+    )
     rows = "\n".join(
         [
             _row("generate the landing zone (once)", generation, events, None),
@@ -297,6 +330,12 @@ def _write_report(
             ),
             _row(f"full build over the first {DAYS - 1} days (fresh warehouse)", build.seconds, None, build),
             _row("one-day incremental run (the last day's files landed on it)", one_day.seconds, None, one_day),
+            _row(
+                "demand forecast, 5,000 products x 365 days, backtest included",
+                forecast_run.seconds,
+                None,
+                forecast_run,
+            ),
         ]
     )
     REPORT.write_text(
@@ -320,6 +359,9 @@ the last day's event files and daily exports, as the daily schedule would find t
   ({attribution.converting_paths:,} converting): **{attribution.measurement.seconds:.1f} s** (target under 60 s for 1M
   paths), dbt start-up included.
 - One-day incremental run / full build: **{one_day.seconds / build.seconds:.1%}** (target under 10%).
+- Demand forecast of **{forecast_figures["products"]:,} products x {forecast_figures["days"]} days**, rolling-origin
+  backtest included: **{forecast_figures["seconds"]:.1f} s** in the fit, {forecast_run.seconds:.1f} s with the
+  process start and the synthetic catalog (target under 120 s). Catalog accuracy: {accuracy}.
 
 Peak memory is the largest resident set of the step's processes (dbt's included), read with getrusage.
 """

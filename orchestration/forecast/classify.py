@@ -25,15 +25,14 @@ def classify(panel: pd.DataFrame, *, horizon: int, windows: int, step: int) -> p
         }
     )
     stats.index.name = "unique_id"
-    # Conformal intervals hold out two horizons of their own, so a full history needs at least two windows.
+    # Intervals and selection come from the backtest: a full history affords at least two windows.
     full_windows = max(windows, 2)
     # Cut-offs `step` days apart, the last `horizon` days before the end, the first after MIN_TRAIN_DAYS.
     affordable = ((stats["n_days"] - MIN_TRAIN_DAYS - horizon) // step + 1).clip(lower=0)
     stats["backtest_windows"] = np.clip(affordable, 0, windows).astype(int)
     # Average inter-demand interval over the days whose sales were not censored.
     adi = stats["observed_days"] / stats["demand_days"].where(stats["demand_days"] > 0)
-    # The final forecast's conformal intervals hold out two horizons too.
-    is_short = (affordable < full_windows) | (stats["n_days"] <= 2 * horizon + MIN_TRAIN_DAYS)
+    is_short = affordable < full_windows
     stats["demand_class"] = np.where(
         is_short, SHORT_HISTORY, np.where(adi.fillna(np.inf) > _ADI_INTERMITTENT, INTERMITTENT, REGULAR)
     )

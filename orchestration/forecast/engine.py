@@ -5,7 +5,7 @@ import pandas as pd
 
 from orchestration.forecast.classify import classify
 from orchestration.forecast.global_model import MODEL as GLOBAL_MODEL
-from orchestration.forecast.global_model import backtest_global, forecast_global
+from orchestration.forecast.global_model import backtest_global, forecast_global, global_windows
 from orchestration.forecast.local import BASELINE, backtest_local, forecast_local
 from orchestration.forecast.metrics import catalog, score
 from orchestration.forecast.panel import to_panel
@@ -33,8 +33,8 @@ def backtest(panel: pd.DataFrame, classes: pd.DataFrame, *, horizon: int, step: 
     """Every model's backtest on the days of the product's own seasonal-naive windows, so MASE compares like
     with like (the global model is backtested on the whole catalog's windows, some before a product began)."""
     local = backtest_local(panel, classes, horizon=horizon, step=step)
-    windows = int(classes["backtest_windows"].max())
-    if local.empty or windows == 0:
+    windows = min(int(classes["backtest_windows"].max()), global_windows(panel, horizon=horizon, step=step))
+    if local.empty or windows <= 0:
         return local
     global_ = backtest_global(panel, horizon=horizon, windows=windows, step=step)
     baseline_days = local.loc[local["model"] == BASELINE, ["unique_id", "ds", "cutoff"]]
@@ -60,11 +60,10 @@ def _forecasts(
 ) -> pd.DataFrame:
     parts = []
     if (selected != GLOBAL_MODEL).any():
-        parts.append(forecast_local(panel, classes, horizon=horizon, level=level))
+        parts.append(forecast_local(panel, classes, horizon=horizon))
     if (selected == GLOBAL_MODEL).any():
-        global_ = forecast_global(panel, horizon=horizon)
-        parts.append(_with_conformal_interval(global_, backtested, panel, level=level))
-    every = pd.concat(parts, ignore_index=True)
+        parts.append(forecast_global(panel, horizon=horizon))
+    every = _with_conformal_interval(pd.concat(parts, ignore_index=True), backtested, panel, level=level)
     kept = every[every["model"].to_numpy() == every["unique_id"].map(selected).to_numpy()]
     point = kept["forecast"].clip(lower=0)
     out = pd.DataFrame(
@@ -83,17 +82,19 @@ def _forecasts(
 def _with_conformal_interval(
     forecast: pd.DataFrame, backtested: pd.DataFrame, panel: pd.DataFrame, *, level: int
 ) -> pd.DataFrame:
-    """The global model's interval: the product's `level` quantile of absolute backtest errors (split
-    conformal on the windows already run, rather than refitting the model once more per window); a product
-    without backtest days takes the catalog-wide quantile."""
-    errors = backtested.loc[backtested["model"] == GLOBAL_MODEL].merge(
-        panel[["unique_id", "ds", "y_observed"]], on=["unique_id", "ds"]
-    )
+    """Every model's interval, the same way: the `level` quantile of the product's absolute errors under that
+    model in the backtest already run (split conformal over its windows, rather than refitting each model on
+    held-out horizons of its own, which a short history cannot spare); a product without backtest days for
+    the model takes the model's catalog-wide quantile."""
+    errors = backtested.merge(panel[["unique_id", "ds", "y_observed"]], on=["unique_id", "ds"])
     errors = errors.assign(abs_error=(errors["forecast"] - errors["y_observed"]).abs()).dropna(subset=["abs_error"])
+    errors["abs_error"] = errors["abs_error"].astype("float64")
     quantile = level / 100
-    per_product = errors.groupby("unique_id")["abs_error"].quantile(quantile)
-    fallback = errors["abs_error"].quantile(quantile) if len(errors) else 0.0
-    width = forecast["unique_id"].map(per_product).fillna(fallback).to_numpy()
+    per_product = errors.groupby(["unique_id", "model"])["abs_error"].quantile(quantile)
+    per_model = errors.groupby("model")["abs_error"].quantile(quantile)
+    keys = pd.MultiIndex.from_frame(forecast[["unique_id", "model"]])
+    width = pd.Series(per_product.reindex(keys).to_numpy(), index=forecast.index)
+    width = width.fillna(forecast["model"].map(per_model)).fillna(0.0).to_numpy()
     return forecast.assign(low=forecast["forecast"] - width, high=forecast["forecast"] + width)
 
 

@@ -46,6 +46,17 @@ def _training_frame(panel: pd.DataFrame, horizon: int) -> pd.DataFrame:
     return panel[["unique_id", "ds", "y", *exogenous_columns(horizon)]]
 
 
+# The longest look back of a feature (lag 28, and a 28-day mean of lag 1) plus two weeks of rows to learn from:
+# a cut-off earlier than this leaves the model nothing to train on.
+MIN_TRAIN_DAYS = 29 + 14
+
+
+def global_windows(panel: pd.DataFrame, *, horizon: int, step: int) -> int:
+    """How many of the latest backtest cut-offs leave the global model rows to train on."""
+    days = (panel["ds"].max() - panel["ds"].min()).days + 1
+    return max((days - MIN_TRAIN_DAYS - horizon) // step + 1, 0)
+
+
 def backtest_global(panel: pd.DataFrame, *, horizon: int, windows: int, step: int) -> pd.DataFrame:
     """unique_id, ds, cutoff, model, forecast on the same cut-offs as the local backtest; each window's model
     is trained on the rows up to its cut-off only."""

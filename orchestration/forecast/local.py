@@ -9,7 +9,6 @@ from statsforecast.models import (
     SeasonalExponentialSmoothingOptimized,
     SeasonalNaive,
 )
-from statsforecast.utils import ConformalIntervals
 
 from orchestration.forecast.classify import INTERMITTENT, REGULAR, SHORT_HISTORY
 
@@ -19,22 +18,20 @@ BASELINE = "seasonal_naive"
 _TSB_ALPHA = 0.1
 
 
-def local_models(demand_class: str, horizon: int) -> list:
-    """The statsforecast models fitted for a class. Croston-type and seasonal ES models have no intervals of
-    their own, so they get conformal ones from two held-out horizons."""
-    conformal = ConformalIntervals(h=horizon, n_windows=2)
+def local_models(demand_class: str) -> list:
+    """The statsforecast models fitted for a class (intervals come from the backtest, engine.py)."""
     baseline = SeasonalNaive(season_length=SEASON, alias=BASELINE)
     if demand_class == REGULAR:
         return [
             baseline,
-            SeasonalExponentialSmoothingOptimized(SEASON, alias="seasonal_es", prediction_intervals=conformal),
+            SeasonalExponentialSmoothingOptimized(SEASON, alias="seasonal_es"),
         ]
     if demand_class == INTERMITTENT:
         return [
             baseline,
-            CrostonOptimized(alias="croston", prediction_intervals=conformal),
-            TSB(alpha_d=_TSB_ALPHA, alpha_p=_TSB_ALPHA, alias="tsb", prediction_intervals=conformal),
-            IMAPA(alias="imapa", prediction_intervals=conformal),
+            CrostonOptimized(alias="croston"),
+            TSB(alpha_d=_TSB_ALPHA, alpha_p=_TSB_ALPHA, alias="tsb"),
+            IMAPA(alias="imapa"),
         ]
     if demand_class == SHORT_HISTORY:
         return [baseline]
@@ -49,7 +46,7 @@ def backtest_local(panel: pd.DataFrame, classes: pd.DataFrame, *, horizon: int, 
         if windows == 0:
             continue
         series = panel.loc[panel["unique_id"].isin(members["unique_id"]), ["unique_id", "ds", "y"]]
-        engine = StatsForecast(models=local_models(demand_class, horizon), freq="D", n_jobs=1)
+        engine = StatsForecast(models=local_models(demand_class), freq="D", n_jobs=1)
         cv = engine.cross_validation(h=horizon, df=series, n_windows=int(windows), step_size=step)
         parts.append(_long(cv.drop(columns="y"), ["unique_id", "ds", "cutoff"]))
     if not parts:  # a shop younger than one backtest window
@@ -65,25 +62,15 @@ def backtest_local(panel: pd.DataFrame, classes: pd.DataFrame, *, horizon: int, 
     return pd.concat(parts, ignore_index=True)
 
 
-def forecast_local(panel: pd.DataFrame, classes: pd.DataFrame, *, horizon: int, level: int) -> pd.DataFrame:
-    """unique_id, ds, model, forecast, low, high for every local model of every product that was backtested."""
+def forecast_local(panel: pd.DataFrame, classes: pd.DataFrame, *, horizon: int) -> pd.DataFrame:
+    """unique_id, ds, model, forecast for every local model of every product that was backtested."""
     parts = []
     for demand_class, members in classes[classes["backtest_windows"] > 0].groupby("demand_class"):
         series = panel.loc[panel["unique_id"].isin(members["unique_id"]), ["unique_id", "ds", "y"]]
-        engine = StatsForecast(models=local_models(demand_class, horizon), freq="D", n_jobs=1)
-        wide = engine.forecast(h=horizon, df=series, level=[level])
-        parts.append(_long_with_interval(wide, level))
+        engine = StatsForecast(models=local_models(demand_class), freq="D", n_jobs=1)
+        parts.append(_long(engine.forecast(h=horizon, df=series), ["unique_id", "ds"]))
     return pd.concat(parts, ignore_index=True)
 
 
 def _long(wide: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     return wide.melt(id_vars=keys, var_name="model", value_name="forecast")
-
-
-def _long_with_interval(wide: pd.DataFrame, level: int) -> pd.DataFrame:
-    keys = ["unique_id", "ds"]
-    models = [c for c in wide.columns if c not in keys and "-lo-" not in c and "-hi-" not in c]
-    point = _long(wide[keys + models], keys)
-    low = _long(wide[keys + [f"{m}-lo-{level}" for m in models]].set_axis(keys + models, axis=1), keys)
-    high = _long(wide[keys + [f"{m}-hi-{level}" for m in models]].set_axis(keys + models, axis=1), keys)
-    return point.assign(low=low["forecast"].to_numpy(), high=high["forecast"].to_numpy())

@@ -9,12 +9,12 @@ from orchestration.generator.catalog import SIDE_BY_SIDE_EVERY, Catalog, Product
 PROMOTIONS = 3
 PROMOTION_DAYS = (5, 9)
 PROMOTION_LIFT = (2.5, 4.0)
-PROMOTED_AMONG_TOP = 15  # promoted products sell enough for a window's lift to show
+PROMOTED_AMONG_TOP = 10  # promoted products sell enough for a window's lift to show
 SHARE_INTERMITTENT_OF_TAIL = 0.3  # of the products less popular than the median
 INTERMITTENT_ACTIVE_SHARE = (0.06, 0.2)  # of the days: the only ones with any demand
 NEW_PRODUCTS = 3
 NEW_PRODUCT_LAUNCH = (0.6, 0.85)  # launch day, as a share of the history
-NEW_PRODUCT_RANKS = (10, 60)  # popular enough to sell in a short history
+NEW_PRODUCT_RANKS = (5, 30)  # popular enough to sell in a short history
 NAMED_PRODUCTS = 3  # of each kind
 HOTSPOTS_PER_NAMED_PRODUCT = 3
 # Above and below every click-through of an ordinary hotspot (catalog._hotspots draws 0.03-0.16).
@@ -22,7 +22,7 @@ RESTOCK_CLICK_PROBABILITY = (0.20, 0.28)
 RESHOOT_CLICK_PROBABILITY = (0.012, 0.025)
 # Popularity as if at this Zipf rank: restock products are bestsellers, reshoot products sell slowly but daily.
 RESTOCK_RANK = (2.0, 4.0)
-RESHOOT_RANK = (15.0, 30.0)
+RESHOOT_RANK = (8.0, 15.0)
 ZIPF_EXPONENT = 1.05
 
 

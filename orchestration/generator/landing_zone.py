@@ -81,7 +81,7 @@ DEFINITIONS = {
     "restock_and_feature": "bestsellers shown only in hotspots clicked more often than any ordinary one, restocked "
     "little and late by their supplier, with no delivery in the last 10 days: they run out or nearly at the end.",
     "reshoot_content": "products shown only in hotspots clicked less often than any ordinary one, selling slowly "
-    "(popularity of a Zipf rank 15-30) on an opening stock of 150-250 days of planned demand.",
+    "(popularity of a Zipf rank 8-15) on an opening stock of 150-250 days of planned demand.",
     "final_units_on_hand": "units on hand in the last inventory snapshot (each snapshot is the previous one plus "
     "the day's deliveries less the units sold that day; the shop never sells more than is on hand, so a product "
     "out of stock all day sells nothing while still being viewed).",

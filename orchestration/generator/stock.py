@@ -1,7 +1,8 @@
 """Units on hand per product: the shop sells only what is on hand, suppliers deliver what was reordered.
 
-Traffic takes sold units out during the day; the inventory export snapshots what is left at the end of it and
-reorders. A day's snapshot is then exactly the previous one plus the day's deliveries less the day's sales."""
+Traffic takes sold units out as it sells them; the inventory export snapshots what is left at the end of each UTC
+day and reorders. A day's snapshot is then exactly the previous one plus the day's deliveries less the units
+sold that day, and a product out of stock all day sells nothing that day."""
 
 import random
 from collections import Counter
@@ -40,6 +41,9 @@ class Stock:
         for i in range(len(products)):
             self._deliveries.setdefault(plan.first_day.get(i, 0), Counter())[i] += self._opening(i)
         self._on_order: set[int] = set()
+        self._today = 0
+        # Sold after midnight by visits of the day before: out of the shelf already, in the next day's snapshot.
+        self._sold_after_today: Counter = Counter()
         self.stockout_rows = 0
 
     def _opening(self, product: int) -> int:
@@ -54,24 +58,29 @@ class Stock:
 
     def receive(self, day: int) -> None:
         """The day's deliveries arrive before the shop opens (a new product's opening stock on its first day)."""
+        self._today = day
+        self._sold_after_today = Counter()
         for product, units in self._deliveries.pop(day, Counter()).items():
             self.on_hand[product] += units
             self._on_order.discard(product)
 
-    def sell(self, product: int, units: int) -> None:
+    def sell(self, product: int, units: int, day: int) -> None:
+        """Units sold on `day` (UTC), which is the next day for a visit that runs past midnight."""
         if units > self.on_hand[product]:
             raise ValueError(f"product {product}: {units} units sold, {self.on_hand[product]} on hand")
         self.on_hand[product] -= units
+        self._sold_after_today[product] += units * (day > self._today)
 
     def close_day(self, day: int) -> list[tuple[int, int]]:
         """(product, units on hand) of every launched product at the end of the day; reorders when cover runs low."""
         rng = self._rng
         snapshot = []
-        for i, units in enumerate(self.on_hand):
+        for i, on_shelf in enumerate(self.on_hand):
             if not self._plan.launched(i, day):
                 continue
+            units = on_shelf + self._sold_after_today[i]
             expected = self._expected[i]
-            if units <= expected * REORDER_AT_DAYS and i not in self._on_order:
+            if on_shelf <= expected * REORDER_AT_DAYS and i not in self._on_order:
                 lead = rng.randint(12, 20) if i in self._slow else rng.randint(3, 9)
                 days_ordered = SCARCE_REORDER_DAYS if i in self._scarce else REORDER_DAYS
                 quantity = round(expected * days_ordered) + rng.randint(5, 20)

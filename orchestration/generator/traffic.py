@@ -826,7 +826,7 @@ class Traffic:
         sold = self.units_sold.setdefault(day, Counter())
         for line in visit.cart:
             sold[line.product] += line.quantity
-            self._stock.sell(line.product, line.quantity)
+            self._stock.sell(line.product, line.quantity, day)
         self.purchases_by_person.setdefault(visit.user, []).append(visit.ms)
         lines = [(self._products[line.product].product_id, line.price_cents * line.quantity) for line in visit.cart]
         self.orders.append(OrderRecord(device, visit.user, visit.ms, rate, lines, round(order["revenue"] * 100)))

@@ -123,10 +123,14 @@ class Catalog:
     def product_index(self) -> dict[str, int]:
         return {p.product_id: i for i, p in enumerate(self.products)}
 
-    def daily_demand(self, day_index: int, weekday: int) -> list[float]:
-        """Cumulative demand weights of every product on one day, for bisect sampling."""
+    def daily_demand(self, day_index: int, weekday: int, multipliers: list[float]) -> list[float]:
+        """Cumulative demand weights of every product on one day, for bisect sampling; `multipliers` are the
+        demand plan's factors of the day (promotions, quiet days, products not launched yet)."""
         return list(
-            accumulate(p.popularity * p.weekly[weekday] * max(0.1, 1.0 + p.trend * day_index) for p in self.products)
+            accumulate(
+                p.popularity * p.weekly[weekday] * max(0.1, 1.0 + p.trend * day_index) * m
+                for p, m in zip(self.products, multipliers, strict=True)
+            )
         )
 
 

@@ -11,6 +11,7 @@ from orchestration.generator.catalog import Catalog, money
 from orchestration.generator.channels import PAID_CAMPAIGNS
 from orchestration.generator.faults import CSV_FAULTS
 from orchestration.generator.fx import FxRates
+from orchestration.generator.stock import Stock
 from orchestration.generator.truth import CsvCounts, ExportTotals
 
 HEADERS: dict[str, tuple[str, ...]] = {
@@ -43,9 +44,6 @@ SOCIAL_ACCOUNTS: dict[str, tuple[str, float, int, float, tuple[int, int], tuple[
     "x": ("@lumen_loom", 0.00035, 12_500, 0.0005, (1, 3), ("text", "image")),
 }
 _VIDEO_POSTS = {"reel", "video"}
-ORDERS_PER_VISITOR = 0.05  # rough planning figure for opening stock; real sales drive the snapshots
-UNITS_PER_ORDER = 1.25
-SHARE_SLOW_SUPPLIERS = 0.04  # products restocked so slowly they sell out for days
 
 
 class DailyExports:
@@ -57,7 +55,7 @@ class DailyExports:
         fx: FxRates,
         start_date: date,
         days: int,
-        visitors: int,
+        stock: Stock,
         counts: dict[str, CsvCounts],
     ):
         self._out = out
@@ -70,16 +68,7 @@ class DailyExports:
         self._followers = {platform: spec[2] for platform, spec in SOCIAL_ACCOUNTS.items()}
         self.engagement_rates: dict[str, list[float]] = {platform: [] for platform in SOCIAL_ACCOUNTS}
         self.totals = ExportTotals()
-        total_popularity = sum(p.popularity for p in catalog.products)
-        units_per_day = visitors * ORDERS_PER_VISITOR * UNITS_PER_ORDER / days
-        self._expected = [max(0.05, units_per_day * p.popularity / total_popularity) for p in catalog.products]
-        self._slow = set(
-            rng.sample(range(len(catalog.products)), max(3, round(len(catalog.products) * SHARE_SLOW_SUPPLIERS)))
-        )
-        self._stock = [self._opening_stock(i) for i in range(len(catalog.products))]
-        self._deliveries: dict[int, Counter] = {}
-        self._on_order: set[int] = set()
-        self.stockout_rows = 0
+        self.stock = stock
         self.daily_units: list[list[int]] = [[] for _ in catalog.products]  # product -> units sold per day
 
     def _plan_bad_rows(self, days: int) -> dict[tuple[str, int], list[str]]:
@@ -92,11 +81,6 @@ class DailyExports:
                     day = self._rng.choice(published if source == "fx_rates" else range(days))
                     plan.setdefault((source, day), []).append(reason)
         return plan
-
-    def _opening_stock(self, product: int) -> int:
-        expected = self._expected[product]
-        cover_days = self._rng.uniform(3, 6) if product in self._slow else self._rng.uniform(12, 45)
-        return round(expected * cover_days) + self._rng.randint(1, 6)
 
     def write_day(self, day: int, units_sold: Counter, paid_clicks: Counter) -> None:
         on = self._start_date + timedelta(days=day)
@@ -114,23 +98,11 @@ class DailyExports:
     # --- sources ------------------------------------------------------------------------------------------------
 
     def _inventory(self, on: date, day: int, units_sold: Counter) -> list[tuple]:
-        """End-of-day stock: sales out, supplier deliveries in; reorders when cover runs low."""
-        rng = self._rng
-        for product, units in self._deliveries.pop(day, Counter()).items():
-            self._stock[product] += units
-            self._on_order.discard(product)
-        rows = []
-        for i, product in enumerate(self._catalog.products):
-            self.daily_units[i].append(units_sold.get(i, 0))
-            self._stock[i] = max(0, self._stock[i] - units_sold.get(i, 0))
-            expected = self._expected[i]
-            if self._stock[i] <= expected * 7 and i not in self._on_order:
-                lead = rng.randint(12, 20) if i in self._slow else rng.randint(3, 9)
-                self._deliveries.setdefault(day + lead, Counter())[i] += round(expected * 30) + rng.randint(5, 20)
-                self._on_order.add(i)
-            self.stockout_rows += self._stock[i] == 0
-            rows.append((on.isoformat(), product.product_id, self._stock[i]))
-        return rows
+        """End-of-day stock of the launched products (Stock took the day's sales out as they were made)."""
+        for i, units in enumerate(self.daily_units):
+            units.append(units_sold.get(i, 0))
+        products = self._catalog.products
+        return [(on.isoformat(), products[i].product_id, units) for i, units in self.stock.close_day(day)]
 
     def _ad_spend(self, on: date, day: int, paid_clicks: Counter) -> list[tuple]:
         """Clicks the platform billed: the visits that landed plus the ones that bounced before tracking."""

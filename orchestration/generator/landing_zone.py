@@ -16,10 +16,12 @@ from orchestration.generator.audience import Audience, schedule_visits
 from orchestration.generator.catalog import CONVERSION_LIFT, Catalog, build_catalog, write_catalog
 from orchestration.generator.channels import CHANNEL_CONVERSION_LIFT, CHANNEL_MIX, CONVERTING_CHANNEL
 from orchestration.generator.clock import DAY_MS, day_start_ms, iso_timestamp
+from orchestration.generator.demand import DemandPlan, plant_demand
 from orchestration.generator.event_files import EventFiles
 from orchestration.generator.exports import DailyExports
 from orchestration.generator.faults import BadLine, FaultFactory
 from orchestration.generator.fx import REPORTING_CURRENCY, FxRates
+from orchestration.generator.stock import Stock
 from orchestration.generator.stream import EventStream
 from orchestration.generator.traffic import Traffic
 from orchestration.generator.truth import CsvCounts, EventCounts, SessionCounts
@@ -69,6 +71,20 @@ DEFINITIONS = {
     "add_to_cart/buy_now carrying video_id) of the order's person within 30 days before the order (the one person "
     "rule for both; on one millisecond the larger event_id wins), and their revenue_reporting (each order's revenue "
     "at its order day's rate, rounded to 4 decimals); videos credited with no order are left out.",
+    "demand_class": "per product: 'new' (launched late, see new_products), 'intermittent' (demand on a few "
+    "planted days only, at most 20% of them, weighted up so its mean demand stays as drawn; no sale on the others) "
+    "or 'regular' (every day, times product_weekly_pattern and product_trend).",
+    "promotions": "products whose demand weight is multiplied by lift from start to end (dates, inclusive): their "
+    "views and purchases rise in the window, unless the stock runs out.",
+    "new_products": "product -> its first day: no inventory snapshot, view or order of it before (products.csv "
+    "lists it from the start); its opening stock arrives that day.",
+    "restock_and_feature": "bestsellers shown only in hotspots clicked more often than any ordinary one, restocked "
+    "little and late by their supplier, with no delivery in the last 10 days: they run out or nearly at the end.",
+    "reshoot_content": "products shown only in hotspots clicked less often than any ordinary one, selling slowly "
+    "(popularity of a Zipf rank 8-15) on an opening stock of 150-250 days of planned demand.",
+    "final_units_on_hand": "units on hand in the last inventory snapshot (each snapshot is the previous one plus "
+    "the day's deliveries less the units sold that day; the shop never sells more than is on hand, so a product "
+    "out of stock all day sells nothing while still being viewed).",
     "conversion_lift": "multiplier of the purchase probability in a visit after watching a video of the best host, "
     "of the best format, or with an impression of a best-segment hotspot (they multiply).",
 }
@@ -134,6 +150,8 @@ def generate_landing_zone(
     start_ms = day_start_ms(start_date)
 
     catalog = build_catalog(rng, _product_count(visitors), start_date)
+    # Its own generator: the shop's other draws (exchange rates, audience, schedule) stay as they were without it.
+    catalog, plan = plant_demand(random.Random(f"{seed}:demand"), catalog, days)
     catalog_rows = write_catalog(catalog, out / "catalog")
     fx = FxRates(rng, start_date, days)
     audience = Audience(rng, visitors, seed)
@@ -148,11 +166,15 @@ def generate_landing_zone(
     session_counts = SessionCounts()
     csv_counts = {source: CsvCounts() for source in ("inventory", "ad_spend", "social", "fx_rates")}
     stream = EventStream(rng, start_ms, days)
-    traffic = Traffic(rng, seed, catalog, audience, stream, fx, start_date, days, event_counts, session_counts)
-    exports = DailyExports(out, rng, catalog, fx, start_date, days, visitors, csv_counts)
+    stock = Stock(rng, catalog, plan, days, visitors)
+    traffic = Traffic(
+        rng, seed, catalog, plan, stock, audience, stream, fx, start_date, days, event_counts, session_counts
+    )
+    exports = DailyExports(out, rng, catalog, fx, start_date, days, stock, csv_counts)
     with tempfile.TemporaryDirectory(prefix="funnelhouse-generate-") as workdir:
         files = EventFiles(out / "events", Path(workdir), rng, event_counts)
         for day in range(days):
+            stock.receive(day)
             traffic.start_day(day)
             day_ms = start_ms + day * DAY_MS
             visits = [(traffic.planned_start_ms(day_ms), n, device, None) for n, device in enumerate(schedule[day])]
@@ -175,6 +197,7 @@ def generate_landing_zone(
     truth = _truth(
         out,
         catalog,
+        plan,
         fx,
         traffic,
         exports,
@@ -198,6 +221,7 @@ def generate_landing_zone(
 def _truth(
     out: Path,
     catalog: Catalog,
+    plan: DemandPlan,
     fx: FxRates,
     traffic: Traffic,
     exports: DailyExports,
@@ -265,7 +289,8 @@ def _truth(
                 if rates
             },
             **exports.totals.as_dict(),
-            "inventory_stockout_rows": exports.stockout_rows,
+            "inventory_stockout_rows": exports.stock.stockout_rows,
+            **_demand(catalog, plan, exports.stock, start_date),
             "latest_occurred_at": iso_timestamp(traffic.latest_ms),
             "warehouse_clock_at": iso_timestamp(traffic.warehouse_clock_ms),
         },
@@ -297,4 +322,23 @@ def _video_credit(traffic: Traffic) -> dict:
         "video_credit": credit,
         "orders_with_video_credit": sum(c["orders"] for c in credit.values()),
         "video_credited_revenue_reporting": round(sum(c["revenue_reporting"] for c in credit.values()), 4),
+    }
+
+
+def _demand(catalog: Catalog, plan: DemandPlan, stock: Stock, start_date: date) -> dict:
+    ids = [p.product_id for p in catalog.products]
+
+    def on(day: int) -> str:
+        return (start_date + timedelta(days=day)).isoformat()
+
+    return {
+        "demand_class": dict(zip(ids, plan.demand_class, strict=True)),
+        "promotions": [
+            {"product_id": ids[p.product], "start": on(p.start), "end": on(p.end), "lift": p.lift}
+            for p in plan.promotions
+        ],
+        "new_products": {ids[i]: on(day) for i, day in sorted(plan.first_day.items())},
+        "restock_and_feature": [ids[i] for i in plan.restock_and_feature],
+        "reshoot_content": [ids[i] for i in plan.reshoot_content],
+        "final_units_on_hand": dict(zip(ids, stock.on_hand, strict=True)),
     }

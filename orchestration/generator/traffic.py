@@ -20,9 +20,11 @@ from orchestration.generator.channels import (
     touch_for,
 )
 from orchestration.generator.clock import DAY_MS, HOUR_MS, HOURLY_TRAFFIC, MINUTE_MS, iso_timestamp
+from orchestration.generator.demand import DemandPlan
 from orchestration.generator.faults import SHOP_URL
 from orchestration.generator.fx import FxRates
 from orchestration.generator.ids import IdMint
+from orchestration.generator.stock import Stock
 from orchestration.generator.stream import EventStream
 from orchestration.generator.truth import EMAIL, IPV6, PHONE, EventCounts, SessionCounts
 
@@ -235,6 +237,8 @@ class Traffic:
         rng: random.Random,
         seed: int,
         catalog: Catalog,
+        plan: DemandPlan,
+        stock: Stock,
         audience: Audience,
         stream: EventStream,
         fx: FxRates,
@@ -245,6 +249,8 @@ class Traffic:
     ):
         self._rng = rng
         self._catalog = catalog
+        self._plan = plan
+        self._stock = stock
         self._audience = audience
         self._stream = stream
         self._fx = fx
@@ -281,6 +287,8 @@ class Traffic:
         self._hour_weights = list(accumulate(HOURLY_TRAFFIC))
         self._day = 0
         self._demand: list[float] = []
+        self._in_demand: list[bool] = []  # per product: may sell today (launched, not an intermittent quiet day)
+        self._launched: list[int] = []
         self._prices: dict[str, list[int]] = {}
         self.refunds_due: dict[int, list[RefundPlan]] = {}
         self.paid_clicks: Counter = Counter()  # campaign name -> visits today
@@ -294,7 +302,10 @@ class Traffic:
     def start_day(self, day: int) -> None:
         self._day = day
         weekday = (self._start_date + timedelta(days=day)).weekday()
-        self._demand = self._catalog.daily_demand(day, weekday)
+        multipliers = self._plan.multipliers(day)
+        self._demand = self._catalog.daily_demand(day, weekday, multipliers)
+        self._in_demand = [m > 0 for m in multipliers]
+        self._launched = [i for i in range(len(self._products)) if self._plan.launched(i, day)]
         self._iso_week = (self._start_date + timedelta(days=day)).isocalendar().week
         self._prices = {
             c: [self._local_price(p.price_cents, p.currency, c, day) for p in self._products]
@@ -456,7 +467,7 @@ class Traffic:
             self._browse_step(visit, channel)
         if buys or rng.random() < P_CART_WITHOUT_PURCHASE:
             self._fill_cart(visit)
-        if buys:
+        if buys and visit.cart:
             self._purchase(visit)
             self._sessions.purchase_by_channel[channel] += visit.purchased
         elif visit.cart:
@@ -627,13 +638,10 @@ class Traffic:
                 timeline.append((position + 1.5, 5, "view_item", hotspot))
             if rng.random() < 0.05:
                 timeline.append((position + 3.0, 6, "add_to_wishlist", hotspot))
-        if (
-            clicked
-            and rng.random() < (P_IN_VIDEO_INTENT_BUYER if buys else P_IN_VIDEO_INTENT_BROWSER)
-            and self._may_intend(visit, video)
-        ):
+        if clicked and rng.random() < (P_IN_VIDEO_INTENT_BUYER if buys else P_IN_VIDEO_INTENT_BROWSER):
             position, hotspot = rng.choice(clicked)
-            timeline.append((position + 4.0, 7, "buy_now" if rng.random() < P_BUY_NOW else "add_to_cart", hotspot))
+            if self._units_left(visit, self._product_index[hotspot.product_id]) and self._may_intend(visit, video):
+                timeline.append((position + 4.0, 7, "buy_now" if rng.random() < P_BUY_NOW else "add_to_cart", hotspot))
         timeline.sort(key=lambda item: (item[0], item[1]))
         self._play(visit, video, timeline)
         return buys
@@ -721,7 +729,9 @@ class Traffic:
                 product = pick(rng, self._demand)
                 self._advance(visit)
                 self._view_product(visit, product)
-            quantity = 1 if rng.random() < 0.85 else rng.randint(2, 3)
+            quantity = min(1 if rng.random() < 0.85 else rng.randint(2, 3), self._units_left(visit, product))
+            if not quantity:
+                continue  # sold out, or no demand for it today: the shopper leaves it
             price = self._prices[visit.currency][product]
             self._advance(visit)
             self._emit(
@@ -748,6 +758,13 @@ class Traffic:
                     "cart_id": visit.cart_id,
                 },
             )
+
+    def _units_left(self, visit: Visit, product: int) -> int:
+        """Units of the product this visit can still put in its cart: none on a day it has no demand (not
+        launched, an intermittent seller's quiet day), else what is on hand less what the cart holds."""
+        if not self._in_demand[product]:
+            return 0
+        return self._stock.on_hand[product] - sum(line.quantity for line in visit.cart if line.product == product)
 
     def _cart_value(self, visit: Visit) -> int:
         return sum(line.price_cents * line.quantity for line in visit.cart)
@@ -809,6 +826,7 @@ class Traffic:
         sold = self.units_sold.setdefault(day, Counter())
         for line in visit.cart:
             sold[line.product] += line.quantity
+            self._stock.sell(line.product, line.quantity, day)
         self.purchases_by_person.setdefault(visit.user, []).append(visit.ms)
         lines = [(self._products[line.product].product_id, line.price_cents * line.quantity) for line in visit.cart]
         self.orders.append(OrderRecord(device, visit.user, visit.ms, rate, lines, round(order["revenue"] * 100)))
@@ -1008,7 +1026,7 @@ class Traffic:
         for _ in range(rng.randint(5, 24)):
             visit.ms += rng.randint(300, 4_000)
             r = rng.random()
-            product = rng.randrange(len(self._products))
+            product = rng.choice(self._launched)
             if r < 0.55:
                 p = self._products[product]
                 self._page_view(visit, f"/p/{p.product_id}", p.name)

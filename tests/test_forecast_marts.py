@@ -117,3 +117,31 @@ def test_product_days_count_every_order_line_of_the_shop(shop):
     )[0][0]
 
     assert sold == ordered_before_clock
+
+
+def test_the_planted_high_demand_low_stock_products_come_out_restock_and_feature(shop):
+    truth, db = shop
+    planted = truth["planted"]["restock_and_feature"]
+    recommended = dict(
+        query(
+            db,
+            "select product_id, recommendation from marts.fct_content_signals where product_id in (select unnest($p))",
+            {"p": planted},
+        )
+    )
+
+    assert recommended == dict.fromkeys(planted, "restock_and_feature")
+
+
+def test_the_planted_misfits_come_out_reshoot_content(shop):
+    truth, db = shop
+    planted = truth["planted"]["reshoot_content"]
+    recommended = dict(
+        query(
+            db,
+            "select product_id, recommendation from marts.fct_content_signals where product_id in (select unnest($p))",
+            {"p": planted},
+        )
+    )
+
+    assert recommended == dict.fromkeys(planted, "reshoot_content")

@@ -8,6 +8,7 @@ the first run after a day's data lands refits. Keyed on the data's last day rath
 incremental warehouse and a full rebuild on the same data hold the same forecast.
 """
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pandas as pd
@@ -33,6 +34,7 @@ COLUMNS = [
     "last_cutoff",
     "fitted_through",
     "fitted_at",
+    "fit_settings",
 ]
 
 
@@ -42,24 +44,28 @@ def model(dbt, session):
     if daily.empty:
         return pd.DataFrame({column: pd.Series(dtype="object") for column in COLUMNS})
     fitted_through = pd.to_datetime(daily["date_day"]).max().date()
-    kept = _current_fit(dbt, session, fitted_through)
+    settings = {
+        "horizon": int(dbt.config.get("forecast_horizon_days") or 28),
+        "windows": int(dbt.config.get("forecast_backtest_windows") or 3),
+        "step": int(dbt.config.get("forecast_backtest_step_days") or 7),
+    }
+    fit_settings = json.dumps(settings, sort_keys=True)
+    kept = _current_fit(dbt, session, fitted_through, fit_settings)
     if kept is not None:
         return kept
-    fit = forecast_demand(
-        daily,
-        horizon=int(dbt.config.get("forecast_horizon_days") or 28),
-        windows=int(dbt.config.get("forecast_backtest_windows") or 3),
-        step=int(dbt.config.get("forecast_backtest_step_days") or 7),
-    )
+    fit = forecast_demand(daily, **settings)
     fitted_at = datetime.now(UTC)
     results = pd.concat(
         [fit.forecasts.assign(result_kind="forecast"), fit.accuracy.assign(result_kind="accuracy")],
         ignore_index=True,
     )
-    return results.assign(fitted_at=fitted_at, fitted_through=fitted_through).reindex(columns=COLUMNS)
+    return results.assign(fitted_at=fitted_at, fitted_through=fitted_through, fit_settings=fit_settings).reindex(
+        columns=COLUMNS
+    )
 
 
-def _current_fit(dbt, session, fitted_through) -> pd.DataFrame | None:
+def _current_fit(dbt, session, fitted_through, fit_settings: str) -> pd.DataFrame | None:
+    """The fit in place, when it saw the same last day with the same settings and is under a day old."""
     existing = session.execute(
         "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
         [dbt.this.schema, dbt.this.identifier],
@@ -67,6 +73,8 @@ def _current_fit(dbt, session, fitted_through) -> pd.DataFrame | None:
     if not existing:
         return None
     kept = session.sql(f"select * from {dbt.this}").df()
+    if "fit_settings" not in kept.columns or set(kept["fit_settings"]) != {fit_settings}:
+        return None
     if kept.empty or pd.to_datetime(kept["fitted_through"]).max().date() != fitted_through:
         return None
     if datetime.now(UTC) - pd.Timestamp(kept["fitted_at"].max()).to_pydatetime() >= REFIT_AFTER:

@@ -96,7 +96,9 @@ def test_revenue_credited_to_each_hotspot_equals_what_the_generator_planted(vide
     truth, db = video_shop
     rows = query(db, "select video_id, hotspot_id, product_id, attributed_revenue from marts.fct_hotspot_performance")
     planted = _planted_per_hotspot(truth, "attributed_revenue_reporting")
-    assert sum(1 for revenue in planted.values() if revenue > 0) > len(planted) / 2
+    # Enough hotspots earn something for the equality below to mean something (the shop sells only what is on
+    # hand, so fewer products sell than the traffic alone would make).
+    assert sum(1 for revenue in planted.values() if revenue > 0) > len(planted) / 3
     measured = {(video, hotspot, product): float(revenue) for video, hotspot, product, revenue in rows}
     assert measured.keys() == planted.keys()
     misses = {key: (measured[key], revenue) for key, revenue in planted.items() if abs(measured[key] - revenue) > 0.01}

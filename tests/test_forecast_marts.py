@@ -119,9 +119,16 @@ def test_product_days_count_every_order_line_of_the_shop(shop):
     assert sold == ordered_before_clock
 
 
-def test_the_planted_high_demand_low_stock_products_come_out_restock_and_feature(shop):
+@pytest.mark.parametrize(
+    "planted_as",
+    [
+        "restock_and_feature",  # high demand and click-through, low stock: feature it and order more
+        "reshoot_content",  # shown in hotspots nobody clicks, with stock piling up
+    ],
+)
+def test_the_products_the_generator_planted_get_their_recommendation(shop, planted_as):
     truth, db = shop
-    planted = truth["planted"]["restock_and_feature"]
+    planted = truth["planted"][planted_as]
     recommended = dict(
         query(
             db,
@@ -130,18 +137,4 @@ def test_the_planted_high_demand_low_stock_products_come_out_restock_and_feature
         )
     )
 
-    assert recommended == dict.fromkeys(planted, "restock_and_feature")
-
-
-def test_the_planted_misfits_come_out_reshoot_content(shop):
-    truth, db = shop
-    planted = truth["planted"]["reshoot_content"]
-    recommended = dict(
-        query(
-            db,
-            "select product_id, recommendation from marts.fct_content_signals where product_id in (select unnest($p))",
-            {"p": planted},
-        )
-    )
-
-    assert recommended == dict.fromkeys(planted, "reshoot_content")
+    assert recommended == dict.fromkeys(planted, planted_as)

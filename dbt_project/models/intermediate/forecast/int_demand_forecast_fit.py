@@ -40,10 +40,11 @@ COLUMNS = [
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    daily = dbt.ref("int_product_daily").df()
-    if daily.empty:
+    product_days = dbt.ref("int_product_daily")
+    # The last day is asked of DuckDB: an hourly run that keeps the fit never loads the history into pandas.
+    (fitted_through,) = product_days.aggregate("max(date_day)").fetchone()
+    if fitted_through is None:
         return pd.DataFrame({column: pd.Series(dtype="object") for column in COLUMNS})
-    fitted_through = pd.to_datetime(daily["date_day"]).max().date()
     settings = {
         "horizon": int(dbt.config.get("forecast_horizon_days") or 28),
         "windows": int(dbt.config.get("forecast_backtest_windows") or 3),
@@ -53,7 +54,7 @@ def model(dbt, session):
     kept = _current_fit(dbt, session, fitted_through, fit_settings)
     if kept is not None:
         return kept
-    fit = forecast_demand(daily, **settings)
+    fit = forecast_demand(product_days.df(), **settings)
     fitted_at = datetime.now(UTC)
     results = pd.concat(
         [fit.forecasts.assign(result_kind="forecast"), fit.accuracy.assign(result_kind="accuracy")],
@@ -72,11 +73,15 @@ def _current_fit(dbt, session, fitted_through, fit_settings: str) -> pd.DataFram
     ).fetchone()[0]
     if not existing:
         return None
-    kept = session.sql(f"select * from {dbt.this}").df()
-    if "fit_settings" not in kept.columns or set(kept["fit_settings"]) != {fit_settings}:
+    columns = {name for (name,) in session.execute(f"select column_name from (describe {dbt.this})").fetchall()}
+    if "fit_settings" not in columns:  # fitted by a version that did not record its settings
         return None
-    if kept.empty or pd.to_datetime(kept["fitted_through"]).max().date() != fitted_through:
+    settings, last_day, fitted_at = session.execute(
+        f"select min(fit_settings), cast(max(fitted_through) as date), max(fitted_at) from {dbt.this} "
+        "having count(distinct fit_settings) = 1"
+    ).fetchone() or (None, None, None)
+    if settings != fit_settings or last_day != fitted_through:
         return None
-    if datetime.now(UTC) - pd.Timestamp(kept["fitted_at"].max()).to_pydatetime() >= REFIT_AFTER:
+    if fitted_at is None or datetime.now(UTC) - fitted_at >= REFIT_AFTER:
         return None
-    return kept
+    return session.sql(f"select * from {dbt.this}").df()

@@ -136,13 +136,23 @@ measured as (
 
 ),
 
+ranked as (
+
+    {#- Unbounded cover (nothing forecast to sell) ranks above every finite one. -#}
+    select
+        *,
+        coalesce(days_of_cover, 1e300) as cover_for_ranking
+    from measured
+
+),
+
 medians as (
 
-    {#- Over the judged products; unbounded cover (no forecast demand) sorts above every finite one. -#}
+    {#- Over the judged products. -#}
     select
         percentile_cont(0.5) within group (order by hctr) as hctr_median,
-        percentile_cont(0.5) within group (order by coalesce(days_of_cover, 1e300)) as days_of_cover_median
-    from measured
+        percentile_cont(0.5) within group (order by cover_for_ranking) as days_of_cover_median
+    from ranked
     where is_judged
 
 ),
@@ -150,31 +160,31 @@ medians as (
 final as (
 
     select
-        cast(measured.product_id as varchar) as product_id,
-        cast(measured.product_name as varchar) as product_name,
-        cast(measured.hotspot_impressions as bigint) as hotspot_impressions,
-        cast(measured.hotspot_clicks as bigint) as hotspot_clicks,
-        cast(measured.hctr as double) as hctr,
-        cast(measured.views as bigint) as views,
-        cast(measured.units_on_hand as integer) as units_on_hand,
-        cast(measured.forecast_units_horizon as double) as forecast_units_horizon,
-        cast(measured.forecast_daily_units as double) as forecast_daily_units,
-        cast(measured.days_of_cover as double) as days_of_cover,
-        cast(measured.abandoned_intent_value as decimal(18, 4)) as abandoned_intent_value,
+        cast(ranked.product_id as varchar) as product_id,
+        cast(ranked.product_name as varchar) as product_name,
+        cast(ranked.hotspot_impressions as bigint) as hotspot_impressions,
+        cast(ranked.hotspot_clicks as bigint) as hotspot_clicks,
+        cast(ranked.hctr as double) as hctr,
+        cast(ranked.views as bigint) as views,
+        cast(ranked.units_on_hand as integer) as units_on_hand,
+        cast(ranked.forecast_units_horizon as double) as forecast_units_horizon,
+        cast(ranked.forecast_daily_units as double) as forecast_daily_units,
+        cast(ranked.days_of_cover as double) as days_of_cover,
+        cast(ranked.abandoned_intent_value as decimal(18, 4)) as abandoned_intent_value,
         cast(medians.hctr_median as double) as hctr_median,
         cast(medians.days_of_cover_median as double) as days_of_cover_median,
         cast(
             case
-                when not measured.is_judged then 'insufficient_data'
-                when measured.hctr >= medians.hctr_median
-                    and coalesce(measured.days_of_cover, 1e300) < medians.days_of_cover_median
+                when not ranked.is_judged then 'insufficient_data'
+                when ranked.hctr >= medians.hctr_median
+                    and ranked.cover_for_ranking < medians.days_of_cover_median
                     then 'restock_and_feature'
-                when measured.hctr >= medians.hctr_median then 'feature_more'
-                when coalesce(measured.days_of_cover, 1e300) >= medians.days_of_cover_median then 'reshoot_content'
+                when ranked.hctr >= medians.hctr_median then 'feature_more'
+                when ranked.cover_for_ranking >= medians.days_of_cover_median then 'reshoot_content'
                 else 'hold'
             end as varchar
         ) as recommendation
-    from measured
+    from ranked
     cross join medians
 
 )

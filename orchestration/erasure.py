@@ -35,6 +35,8 @@ _PERSON_COLUMNS = {
     "order_id": "select order_id from erased_events where order_id is not null",
     "email_sha256": "select value from asked_for where kind = 'email'",
 }
+# Raw exports that name people (the messaging tool's sends): their rows of the person go with the events.
+_RAW_PERSON_TABLES = ("messages",)
 # Summaries per load, appended in load order: their rows from the first load the person was in are
 # removed, and the next build appends them again from the events that remain.
 _PER_LOAD_TABLES = ("int_event_loads",)
@@ -192,13 +194,28 @@ def _remove_from_models(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
                 continue  # only rejected lines named the person: no load's summary changes
             condition = f"load_id >= {int(first_load)}"
         else:
-            matches = [f'"{c}" in ({_PERSON_COLUMNS[c]})' for c in columns if c in _PERSON_COLUMNS]
-            if not matches:
+            condition = _naming_the_person(columns)
+            if not condition:
                 continue  # an aggregate: the next build redoes the days the person was in
-            condition = " or ".join(matches)
         count = con.execute(f'delete from "{schema}"."{table}" where {condition}').fetchone()[0]
         if count:
             removed[f"{schema}.{table}"] = count
+    return removed
+
+
+def _naming_the_person(columns: list[str]) -> str:
+    return " or ".join(f'"{c}" in ({_PERSON_COLUMNS[c]})' for c in columns if c in _PERSON_COLUMNS)
+
+
+def _remove_from_raw_exports(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    removed = {}
+    for table in _RAW_PERSON_TABLES:
+        if not _table_exists(con, "raw", table):
+            continue
+        columns = [row[0] for row in con.execute(f"select column_name from (describe raw.{table})").fetchall()]
+        removed[f"raw.{table}"] = con.execute(
+            f"delete from raw.{table} where {_naming_the_person(columns)}"
+        ).fetchone()[0]
     return removed
 
 
@@ -260,7 +277,7 @@ def forget(db_path: Path, request: ErasureRequest, pseudonymiser: Pseudonymiser)
             devices=con.execute("select count(*) from touched_devices").fetchone()[0],
             events=events,
         )
-        erasure.rows_removed = _remove_from_models(con)
+        erasure.rows_removed = _remove_from_models(con) | _remove_from_raw_exports(con)
         erasure.rows_removed["raw.events"] = con.execute(
             "delete from raw.events where event_id in (select event_id from erased_events)"
         ).fetchone()[0]

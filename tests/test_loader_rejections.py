@@ -91,6 +91,26 @@ def test_mistyped_csv_rows_are_rejected_with_file_line_and_column(landing, db):
     assert query(db, "select platform, spend from raw.ad_spend") == [("google_ads", 120.5)]
 
 
+def test_a_message_names_its_person_by_account_or_device_and_a_control_flag(landing, db):
+    (landing / "messages").mkdir()
+    (landing / "messages" / "messages_2026-09-02.csv").write_text(
+        "sent_at,flow,channel,customer_id,anonymous_id,message_id,opened_at,clicked_at,unsubscribed_at,is_control\n"
+        "2026-09-02T09:00:00Z,cart_recovery,email,c1,,m1,2026-09-02T10:00:00Z,,,false\n"
+        "2026-09-02T09:00:00Z,welcome,email,,d7,m2,,,,true\n"
+        "2026-09-02T09:00:00Z,welcome,email,,,m3,,,,false\n"
+        "2026-09-02T09:00:00Z,welcome,sms,c2,,m4,,,,maybe\n"
+    )
+
+    report = load(landing, db, ("messages",))["messages"]
+
+    assert (report.loaded, report.rejected) == (2, 2)
+    assert query(db, "select line_number, reason, column_name from raw.rejected_rows order by line_number") == [
+        (4, "missing_value", "customer_id or anonymous_id"),
+        (5, "invalid_value", "is_control"),
+    ]
+    assert query(db, "select message_id, is_control from raw.messages order by 1") == [("m1", False), ("m2", True)]
+
+
 def test_csv_dates_and_numbers_outside_their_columns_are_rejected(landing, db):
     (landing / "ad_spend").mkdir()
     (landing / "ad_spend" / "ad_spend_2026-09-01.csv").write_text(

@@ -42,7 +42,7 @@ def _store_rows(
     earliest: datetime,
     load_time: datetime,
 ) -> FileOutcome:
-    reason, column = rejection_reason_sql(source.columns, earliest, load_time)
+    reason, column = rejection_reason_sql(source, earliest, load_time)
     row_text = scrub_text_sql(
         "concat_ws(',', " + ", ".join(f"coalesce(\"{c.name}\", '')" for c in source.columns) + ")"
     )

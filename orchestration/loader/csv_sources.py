@@ -24,12 +24,14 @@ class CsvSource:
     """CSV files of one landing folder that append to one raw table.
 
     prefix: the start of the file names (any case) that feed this table, when the folder feeds several.
+    person: columns of which at least one must name the row's person, when each alone is optional.
     """
 
     table: str
     folder: str
     prefix: str
     columns: tuple[Column, ...]
+    person: tuple[str, ...] = ()
 
 
 def _count(name: str) -> Column:
@@ -128,6 +130,26 @@ CSV_SOURCES: dict[str, CsvSource] = {
             "",
             (Column("date", "date"), Column("currency"), Column("rate_to_reporting", "double", non_negative=True)),
         ),
+        # What the e-mail/SMS tool sent for the activation flows, and to whom: control-group rows are people the
+        # flow held back on purpose, so a flow's effect can be measured against doing nothing.
+        CsvSource(
+            "messages",
+            "messages",
+            "",
+            (
+                Column("sent_at", "timestamptz"),
+                Column("flow"),
+                Column("channel"),
+                Column("customer_id", required=False),
+                Column("anonymous_id", required=False),
+                Column("message_id"),
+                Column("opened_at", "timestamptz", required=False),
+                Column("clicked_at", "timestamptz", required=False),
+                Column("unsubscribed_at", "timestamptz", required=False),
+                Column("is_control", "boolean"),
+            ),
+            person=("customer_id", "anonymous_id"),
+        ),
     )
 }
 
@@ -153,12 +175,20 @@ def _timestamp_out_of_range(column: Column, earliest: datetime, load_time: datet
     return f"({value} < timestamptz '{earliest.isoformat()}' or {value} > {late})"
 
 
-def rejection_reason_sql(columns: tuple[Column, ...], earliest: datetime, load_time: datetime) -> tuple[str, str]:
+def _no_person(source: CsvSource) -> tuple[str, str, str]:
+    named = [_value(c) for c in source.columns if c.name in source.person]
+    return (f"coalesce({', '.join(named)}) is null", "missing_value", " or ".join(source.person))
+
+
+def rejection_reason_sql(source: CsvSource, earliest: datetime, load_time: datetime) -> tuple[str, str]:
     """(reason, column_name) CASE expressions over an all-varchar row: the first broken rule wins."""
+    columns = source.columns
     rules: list[tuple[str, str, str]] = []
     for column in columns:
         if column.required:
             rules.append((f"{_value(column)} is null", "missing_value", column.name))
+    if source.person:
+        rules.append(_no_person(source))
     for column in columns:
         if column.sql_type in _NUMERIC:
             rules.append((_number_out_of_range(column), "number_out_of_range", column.name))

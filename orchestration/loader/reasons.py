@@ -26,7 +26,7 @@ EVENT_REJECTION_REASONS: dict[str, str] = {
 }
 
 CSV_REJECTION_REASONS: dict[str, str] = {
-    "missing_value": "a required column is empty",
+    "missing_value": "a required column is empty (for messages: both customer_id and anonymous_id)",
     "invalid_value": "a value does not parse as its column's type (number, date, ...)",
     "number_out_of_range": "a number parses but does not fit its column's type (or is not finite)",
     "timestamp_out_of_range": "a date or timestamp is before 2000-01-01 or more than a day after the load time",

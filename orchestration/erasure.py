@@ -213,9 +213,9 @@ def _remove_from_raw_exports(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         if not _table_exists(con, "raw", table):
             continue
         columns = [row[0] for row in con.execute(f"select column_name from (describe raw.{table})").fetchall()]
-        removed[f"raw.{table}"] = con.execute(
-            f"delete from raw.{table} where {_naming_the_person(columns)}"
-        ).fetchone()[0]
+        count = con.execute(f"delete from raw.{table} where {_naming_the_person(columns)}").fetchone()[0]
+        if count:
+            removed[f"raw.{table}"] = count
     return removed
 
 

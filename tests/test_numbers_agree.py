@@ -201,3 +201,16 @@ def test_the_run_names_a_file_with_more_than_one_percent_rejected(shop):
     warning = next(w for w in outcome.warnings if "rejected_share_at_most_1_percent" in w)
     assert "events/broken-tracker.jsonl: 50.0% (1 of 2 rows)" in warning
     assert "2026-09-04.jsonl" not in warning
+
+
+def test_customers_hold_their_devices_orders_and_one_who_lost_the_device_is_no_customer(shop):
+    settings, _ = shop
+    customers = query(
+        settings.db_path,
+        "select customer_id, orders, gross_revenue, net_revenue, rfm_segment from marts.dim_customers",
+    )
+    # u2 holds both orders of the tablet (70, of which o-browser's 20 were refunded). u1's only device is u2's
+    # by the one person rule, so nothing is left that is u1's; the backend's order names no customer.
+    assert [(c, n, float(gross), float(net), segment) for c, n, gross, net, segment in customers] == [
+        ("u2", 2, 70.0, 50.0, "new")
+    ]

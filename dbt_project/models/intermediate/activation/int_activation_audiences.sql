@@ -66,7 +66,7 @@ ordered_since as (
         triggers.person_id
     from triggers
     inner join orders
-        on triggers.person_id = orders.person_id and orders.ordered_at > triggers.triggered_at
+        on triggers.person_id = orders.person_id and triggers.triggered_at < orders.ordered_at
 
 ),
 

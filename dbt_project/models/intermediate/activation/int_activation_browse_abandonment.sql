@@ -85,7 +85,7 @@ ordered_since as (
     select distinct last_views.person_id
     from last_views
     inner join orders
-        on last_views.person_id = orders.person_id and orders.ordered_at > last_views.last_view_at
+        on last_views.person_id = orders.person_id and last_views.last_view_at < orders.ordered_at
 
 ),
 
@@ -94,7 +94,7 @@ came_back as (
     select distinct last_views.person_id
     from last_views
     inner join sessions
-        on last_views.person_id = sessions.person_id and sessions.started_at > last_views.last_view_at
+        on last_views.person_id = sessions.person_id and last_views.last_view_at < sessions.started_at
 
 ),
 
@@ -134,7 +134,8 @@ session_views as (
             partition by views.person_id, views.product_id order by views.occurred_at desc, views.event_id desc
         ) as product_recency_rank,
         row_number() over (
-            partition by views.person_id, views.video_id is not null order by views.occurred_at desc, views.event_id desc
+            partition by views.person_id, views.video_id is not null
+            order by views.occurred_at desc, views.event_id desc
         ) as video_recency_rank
     from views
     inner join staged

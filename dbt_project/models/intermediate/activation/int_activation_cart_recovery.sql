@@ -88,7 +88,10 @@ video_adds as (
     from open_cart_events
     inner join lines
         on open_cart_events.person_id = lines.person_id and open_cart_events.product_id = lines.product_id
-    where open_cart_events.video_id is not null and open_cart_events.event_name != 'remove_from_cart' and lines.quantity > 0
+    where
+        open_cart_events.video_id is not null
+        and open_cart_events.event_name != 'remove_from_cart'
+        and lines.quantity > 0
 
 ),
 
@@ -114,7 +117,10 @@ priced_lines as (
         latest_adds.price * lines.quantity * {{ fx_rate('rates', 'latest_adds.currency') }} as value_reporting
     from lines
     inner join latest_adds
-        on lines.person_id = latest_adds.person_id and lines.product_id = latest_adds.product_id and latest_adds.recency_rank = 1
+        on
+            lines.person_id = latest_adds.person_id
+            and lines.product_id = latest_adds.product_id
+            and latest_adds.recency_rank = 1
     left join products
         on lines.product_id = products.product_id
     {{ join_fx_rate('rates', 'latest_adds.currency', 'latest_adds.event_date') }}

@@ -99,6 +99,16 @@ ever_bought as (
 
 ),
 
+recent_products as (
+
+    select distinct
+        person_id,
+        product_id
+    from lines
+    where is_in_window
+
+),
+
 cross_sell_pairs as (
 
     select
@@ -109,9 +119,9 @@ cross_sell_pairs as (
         affinity.lift,
         row_number() over (
             partition by recent.person_id, affinity.related_product_id
-            order by affinity.lift desc, affinity.baskets_with_both desc, affinity.product_id
+            order by affinity.lift desc, affinity.baskets_with_both desc, affinity.product_id asc
         ) as pair_rank
-    from (select distinct person_id, product_id from lines where is_in_window) as recent
+    from recent_products as recent
     inner join affinity
         on recent.product_id = affinity.product_id
     left join ever_bought
@@ -124,7 +134,7 @@ ranked_cross_sell as (
 
     select
         *,
-        row_number() over (partition by person_id order by lift desc, related_product_id) as cross_sell_rank
+        row_number() over (partition by person_id order by lift desc, related_product_id asc) as cross_sell_rank
     from cross_sell_pairs
     where pair_rank = 1
 
@@ -165,7 +175,8 @@ final as (
         || ' of the last {{ var("post_purchase_window_days") }} days, the latest at '
         || {{ reporting_time_text('recent_orders.last_ordered_at') }} || '; '
         || coalesce(
-            cross_sell.products || ' products often bought with them to suggest',
+            cross_sell.products || case when cross_sell.products = 1 then ' product' else ' products' end
+            || ' often bought with them to suggest',
             'no product is often enough bought with them to suggest'
         ) as reason,
         recent_items.items,

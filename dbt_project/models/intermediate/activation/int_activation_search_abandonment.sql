@@ -73,7 +73,7 @@ viewed_after as (
         on
             last_searches.person_id = activation_events.person_id
             and activation_events.event_name = 'view_item'
-            and activation_events.occurred_at > last_searches.searched_at
+            and last_searches.searched_at < activation_events.occurred_at
     group by last_searches.person_id, activation_events.product_id
 
 ),
@@ -101,7 +101,7 @@ candidates as (
         person_id,
         product_id,
         'viewed_after_search' as source,
-        row_number() over (partition by person_id order by viewed_at desc, product_id) as candidate_rank
+        row_number() over (partition by person_id order by viewed_at desc, product_id asc) as candidate_rank
     from viewed_after
 
     union all

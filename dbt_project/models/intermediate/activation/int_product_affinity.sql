@@ -85,7 +85,7 @@ final as (
     select
         *,
         row_number() over (
-            partition by product_id order by lift desc, baskets_with_both desc, related_product_id
+            partition by product_id order by lift desc, baskets_with_both desc, related_product_id asc
         ) as affinity_rank
     from measured
 

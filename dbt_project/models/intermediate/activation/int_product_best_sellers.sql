@@ -49,9 +49,9 @@ final as (
         products.product_name,
         products.category,
         cast(recent_units.units_30d as bigint) as units_30d,
-        row_number() over (order by recent_units.units_30d desc, recent_units.product_id) as sales_rank,
+        row_number() over (order by recent_units.units_30d desc, recent_units.product_id asc) as sales_rank,
         row_number() over (
-            partition by products.category order by recent_units.units_30d desc, recent_units.product_id
+            partition by products.category order by recent_units.units_30d desc, recent_units.product_id asc
         ) as category_rank
     from recent_units
     left join products

@@ -1,2 +1,3 @@
-{#- The cart_recovery audience: see int_activation_audiences (shared rules) and int_activation_cart_recovery (the trigger). -#}
+{#- The cart_recovery audience. Shared rules: int_activation_audiences; the trigger:
+    int_activation_cart_recovery. -#}
 {{ audience_mart('cart_recovery') }}

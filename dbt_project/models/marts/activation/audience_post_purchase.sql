@@ -1,2 +1,3 @@
-{#- The post_purchase audience: see int_activation_audiences (shared rules) and int_activation_post_purchase (the trigger). -#}
+{#- The post_purchase audience. Shared rules: int_activation_audiences; the trigger:
+    int_activation_post_purchase. -#}
 {{ audience_mart('post_purchase') }}

@@ -1,2 +1,3 @@
-{#- The reactivation audience: see int_activation_audiences (shared rules) and int_activation_reactivation (the trigger). -#}
+{#- The reactivation audience. Shared rules: int_activation_audiences; the trigger:
+    int_activation_reactivation. -#}
 {{ audience_mart('reactivation') }}

@@ -1,2 +1,3 @@
-{#- The welcome audience: see int_activation_audiences (shared rules) and int_activation_welcome (the trigger). -#}
+{#- The welcome audience. Shared rules: int_activation_audiences; the trigger:
+    int_activation_welcome. -#}
 {{ audience_mart('welcome') }}

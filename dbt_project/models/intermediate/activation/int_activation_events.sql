@@ -1,6 +1,8 @@
 {#- The behaviour the activation flows react to, each event with its person (the one person rule) and its
     session: sign-ups, product views, cart changes and searches of people, bots left out. One narrow table
-    the six trigger models read, so none of them joins the events to people and sessions on its own. -#}
+    the six trigger models read, so none of them joins the events to people and sessions on its own. A table
+    rebuilt every run (about 3 s on the 60-day test shop): a login re-assigns a device's old events to its
+    customer, and a rebuild follows that without tracking it. -#}
 
 with events as (
 

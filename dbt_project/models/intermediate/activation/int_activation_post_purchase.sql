@@ -42,6 +42,7 @@ lines as (
         orders.person_id,
         orders.order_id,
         orders.ordered_at,
+        order_items.item_index,
         order_items.product_id,
         order_items.price,
         order_items.currency,
@@ -80,7 +81,7 @@ recent_items as (
                 'currency', lines.currency,
                 'quantity', lines.quantity
             )
-            order by lines.ordered_at, lines.product_id
+            order by lines.ordered_at, lines.order_id, lines.item_index
         )) as items
     from lines
     left join products

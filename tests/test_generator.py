@@ -18,6 +18,8 @@ from orchestration.clock import current_instant, today
 from orchestration.generator import generate_landing_zone
 from orchestration.generator.audience import BOT_USER_AGENTS, HUMAN_USER_AGENTS
 from orchestration.generator.channels import PAID_CAMPAIGNS
+from orchestration.generator.faults import MESSAGE_FAULTS
+from orchestration.generator.messaging import HEADER as MESSAGE_HEADER
 from orchestration.generator.traffic import SERVER_USER_AGENTS
 from orchestration.loader.reasons import CSV_REJECTION_REASONS, EVENT_REJECTION_REASONS
 
@@ -788,3 +790,69 @@ def test_orders_credited_to_the_latest_in_video_interaction_recounted_from_files
     assert planted["orders_with_video_credit"] == sum(orders.values()) > 0
     assert planted["video_credited_revenue_reporting"] == pytest.approx(sum(revenue.values()), abs=0.01)
     assert 0 < planted["video_credited_revenue_reporting"] < truth["sessions"]["revenue_reporting"]
+
+
+# --- the messaging tool -----------------------------------------------------------------------------------------
+
+
+def _message_rows(landing: Path, truth: dict) -> list[dict]:
+    """The messages CSVs' rows, the planted bad ones left out; each file's header in the loader's column order."""
+    bad = {(row["file"], row["line"]) for row in truth["csv"]["messages"]["bad_rows"]}
+    rows = []
+    for path in sorted((landing / "messages").glob("messages_*.csv")):
+        with path.open(newline="", encoding="utf-8") as handle:
+            lines = list(csv.reader(handle))
+        assert tuple(lines[0]) == MESSAGE_HEADER
+        relative = f"messages/{path.name}"
+        rows += [
+            dict(zip(lines[0], row, strict=True)) for n, row in enumerate(lines[1:], 2) if (relative, n) not in bad
+        ]
+    return rows
+
+
+def test_messages_parse_and_control_rows_have_no_opens(small):
+    landing, truth = small
+    planted = truth["csv"]["messages"]
+    assert set(planted["rejected"]) == set(MESSAGE_FAULTS)
+    rows = _message_rows(landing, truth)
+    assert len(rows) == planted["valid"] == planted["rows"] - len(MESSAGE_FAULTS) > 0
+    assert len({row["message_id"] for row in rows}) == len(rows)
+    end = _timestamp(f"{truth['parameters']['end_date']}T23:59:59.999Z")
+    groups: Counter = Counter()
+    for row in rows:
+        sent = _timestamp(row["sent_at"])
+        assert sent is not None and sent <= end
+        assert row["flow"] in truth["flows"]["by_flow"] and row["channel"] == "email" and row["customer_id"]
+        assert row["is_control"] in ("true", "false")
+        groups[(row["flow"], row["is_control"] == "true")] += 1
+        reactions = [_timestamp(row[c]) if row[c] else None for c in ("opened_at", "clicked_at", "unsubscribed_at")]
+        if row["is_control"] == "true":
+            assert reactions == [None, None, None], row["message_id"]
+            continue
+        opened, clicked, unsubscribed = reactions
+        assert all(at is None or sent < at <= end for at in reactions), row["message_id"]
+        assert (clicked is None or (opened is not None and opened <= clicked)) and (unsubscribed is None or opened)
+    for flow, planted_flow in truth["flows"]["by_flow"].items():
+        assert (groups[(flow, False)], groups[(flow, True)]) == (planted_flow["messaged"], planted_flow["control"])
+    control = sum(n for (_, is_control), n in groups.items() if is_control)
+    assert 0.1 < control / len(rows) < 0.3  # the planted control share is 20%
+
+
+def test_a_message_caused_order_comes_back_through_the_message_link(small, recount):
+    """Each planted incremental order is a purchase in a session that landed from its flow's link."""
+    truth = small[1]
+    flows = truth["flows"]["by_flow"]
+    by_flow: Counter = Counter()
+    for sessions in _sessions_by_anonymous_id(recount).values():
+        for session in sessions:
+            query = parse_qs(urlsplit((session[0].get("page") or {}).get("url") or "").query)
+            flow = query.get("utm_source", [""])[0]
+            if (
+                flow in flows
+                and query.get("utm_medium") == ["email"]
+                and any(e["event_name"] == "purchase" for e in session)
+            ):
+                by_flow[flow] += 1
+    assert by_flow == {flow: planted["caused_orders"] for flow, planted in flows.items() if planted["caused_orders"]}
+    assert set(by_flow) <= {flow for flow, planted in flows.items() if planted["uplift"] > 0}
+    assert sum(by_flow.values()) > 0

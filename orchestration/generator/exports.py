@@ -182,28 +182,41 @@ class DailyExports:
     # --- files --------------------------------------------------------------------------------------------------
 
     def _write(self, source: str, on: date, day: int, rows: list[tuple]) -> None:
-        header = HEADERS[source]
-        rows = [tuple(str(value) for value in row) for row in rows]
-        good_rows = list(rows)  # a bad row copies a good one, so it carries exactly one fault
-        counts = self._counts[source]
-        bad_at: dict[int, tuple[str, str]] = {}  # data row index -> (reason, column)
-        for reason in self._bad_rows.get((source, day), []):
-            column, value = CSV_FAULTS[source][reason]
-            broken = list(self._rng.choice(good_rows))
-            broken[header.index(column)] = value
-            index = self._rng.randrange(len(rows) + 1)
-            rows.insert(index, tuple(broken))
-            bad_at = {(i + 1 if i >= index else i): fault for i, fault in bad_at.items()}
-            bad_at[index] = (reason, column)
-        relative = f"{source}/{source}_{on.isoformat()}.csv"
-        for index, (reason, column) in sorted(bad_at.items()):
-            counts.rejected[reason] += 1
-            # Line numbers count the header as line 1, as the loader reports them.
-            counts.bad_rows.append({"file": relative, "line": index + 2, "reason": reason, "column": column})
-        counts.rows += len(rows)
-        path = self._out / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle, lineterminator="\n")
-            writer.writerow(header)
-            writer.writerows(rows)
+        faults = [(reason, *CSV_FAULTS[source][reason]) for reason in self._bad_rows.get((source, day), [])]
+        write_csv(self._out, source, HEADERS[source], on, rows, faults, self._rng, self._counts[source])
+
+
+def write_csv(
+    out: Path,
+    source: str,
+    header: tuple[str, ...],
+    on: date,
+    rows: list[tuple],
+    faults: list[tuple[str, str, str]],
+    rng: random.Random,
+    counts: CsvCounts,
+) -> None:
+    """Writes out/source/source_<on>.csv with a bad copy of a random good row per (reason, column, bad value) at a
+    random place, each recorded in `counts` with the line the loader will report."""
+    rows = [tuple(str(value) for value in row) for row in rows]
+    good_rows = list(rows)  # a bad row copies a good one, so it carries exactly one fault
+    bad_at: dict[int, tuple[str, str]] = {}  # data row index -> (reason, column)
+    for reason, column, value in faults:
+        broken = list(rng.choice(good_rows))
+        broken[header.index(column)] = value
+        index = rng.randrange(len(rows) + 1)
+        rows.insert(index, tuple(broken))
+        bad_at = {(i + 1 if i >= index else i): fault for i, fault in bad_at.items()}
+        bad_at[index] = (reason, column)
+    relative = f"{source}/{source}_{on.isoformat()}.csv"
+    for index, (reason, column) in sorted(bad_at.items()):
+        counts.rejected[reason] += 1
+        # Line numbers count the header as line 1, as the loader reports them.
+        counts.bad_rows.append({"file": relative, "line": index + 2, "reason": reason, "column": column})
+    counts.rows += len(rows)
+    path = out / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)

@@ -298,3 +298,10 @@ CSV_FAULTS: dict[str, dict[str, tuple[str, str]]] = {
         "timestamp_out_of_range": ("date", "1970-01-01"),
     },
 }
+
+# The messaging tool's export (messages/): the loader's rules for it, each broken once on a copy of a real send.
+MESSAGE_FAULTS: dict[str, tuple[str, str]] = {
+    "missing_value": ("message_id", ""),
+    "invalid_value": ("is_control", "maybe"),
+    "timestamp_out_of_range": ("sent_at", "1970-01-01T00:00:00Z"),
+}

@@ -3,6 +3,7 @@
 Days are simulated and written one at a time, so memory stays flat however many visitors there are.
 """
 
+import heapq
 import json
 import random
 import tempfile
@@ -21,6 +22,8 @@ from orchestration.generator.event_files import EventFiles
 from orchestration.generator.exports import DailyExports
 from orchestration.generator.faults import BadLine, FaultFactory
 from orchestration.generator.fx import REPORTING_CURRENCY, FxRates
+from orchestration.generator.messaging import DEFINITION as FLOWS_DEFINITION
+from orchestration.generator.messaging import Messaging
 from orchestration.generator.stock import Stock
 from orchestration.generator.stream import EventStream
 from orchestration.generator.traffic import Traffic
@@ -85,10 +88,11 @@ DEFINITIONS = {
     "final_units_on_hand": "units on hand in the last inventory snapshot (each snapshot is the previous one plus "
     "the day's deliveries less the units sold that day; the shop never sells more than is on hand, so a product "
     "out of stock all day sells nothing while still being viewed).",
+    "flows": FLOWS_DEFINITION,
     "conversion_lift": "multiplier of the purchase probability in a visit after watching a video of the best host, "
     "of the best format, or with an impression of a best-segment hotspot (they multiply).",
 }
-LANDING_FOLDERS = ("events", "catalog", "inventory", "ad_spend", "social", "fx_rates")
+LANDING_FOLDERS = ("events", "catalog", "inventory", "ad_spend", "social", "fx_rates", "messages")
 
 
 def _product_count(visitors: int) -> int:
@@ -135,7 +139,8 @@ def generate_landing_zone(
     start_date: date | None = None,
     progress: Progress | None = None,
 ) -> dict:
-    """Writes out/{events,catalog,inventory,ad_spend,social,fx_rates}/... and out/truth.json; returns the truth dict.
+    """Writes out/{events,catalog,inventory,ad_spend,social,fx_rates,messages}/... and out/truth.json; returns
+    the truth dict.
 
     By default the history ends the day before today by the product clock (orchestration.clock), so every
     event is in the past for a load run now, whatever the date; `start_date` pins the first day instead."""
@@ -171,6 +176,7 @@ def generate_landing_zone(
         rng, seed, catalog, plan, stock, audience, stream, fx, start_date, days, event_counts, session_counts
     )
     exports = DailyExports(out, rng, catalog, fx, start_date, days, stock, csv_counts)
+    messaging = Messaging(seed, audience, start_ms, days)
     with tempfile.TemporaryDirectory(prefix="funnelhouse-generate-") as workdir:
         files = EventFiles(out / "events", Path(workdir), rng, event_counts)
         for day in range(days):
@@ -183,8 +189,16 @@ def generate_landing_zone(
                 for n, plan in enumerate(traffic.refunds_due.pop(day, []))
             ]
             visits.sort(key=lambda visit: (visit[0], visit[1]))
-            for planned_ms, _, device, refund in visits:
-                traffic.run_visit(device, planned_ms, refund)
+            messaging.reactivate(day)
+            clicks = [(click.ms, click) for click in messaging.returns_due(day)]
+            for planned_ms, *rest in heapq.merge(visits, clicks, key=lambda visit: visit[0]):
+                if len(rest) == 1:
+                    messaging.return_visit(traffic, rest[0])
+                    continue
+                _, device, refund = rest
+                visit = traffic.run_visit(device, planned_ms, refund)
+                if refund is None:
+                    messaging.observe(visit)
             if day == days - 1:
                 traffic.uptime_check()
             files.plant(bad_lines.pop(day, []))
@@ -193,9 +207,11 @@ def generate_landing_zone(
             exports.write_day(day, traffic.units_sold.pop(day, Counter()), traffic.paid_clicks)
             say(f"day {day + 1}/{days} written, {event_counts.lines:,} event lines")
         files.close()
+    csv_counts["messages"] = messaging.write(out, start_date)
 
     truth = _truth(
         out,
+        messaging,
         catalog,
         plan,
         fx,
@@ -220,6 +236,7 @@ def generate_landing_zone(
 
 def _truth(
     out: Path,
+    messaging: Messaging,
     catalog: Catalog,
     plan: DemandPlan,
     fx: FxRates,
@@ -294,6 +311,7 @@ def _truth(
             "latest_occurred_at": iso_timestamp(traffic.latest_ms),
             "warehouse_clock_at": iso_timestamp(traffic.warehouse_clock_ms),
         },
+        "flows": messaging.truth(traffic.warehouse_clock_ms),
         "definitions": DEFINITIONS,
     }
 

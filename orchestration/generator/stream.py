@@ -12,6 +12,8 @@ holds an event more than `late_arrival_days` late, as its tests need.
 """
 
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from orchestration.generator.clock import DAY_MS, HOUR_MS
 
@@ -32,6 +34,16 @@ class EventStream:
         self._late: dict[int, list[BufferedLine]] = {}
         self.latest_ms = 0  # the warehouse clock: newest occurred_at of any valid event
         self._long_lag_planted = False
+
+    @contextmanager
+    def drawing_from(self, rng: random.Random) -> Iterator[None]:
+        """Sends events with another generator's draws: visits caused by the messaging tool leave the draws of the
+        shop's own traffic as they were."""
+        own, self._rng = self._rng, rng
+        try:
+            yield
+        finally:
+            self._rng = own
 
     def day_of(self, ms: int) -> int:
         """The day whose files hold an event; visits running past the last midnight stay in the last day."""

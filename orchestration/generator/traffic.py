@@ -3,6 +3,8 @@ and bot crawls. Every valid event passes through `Traffic._emit`, which counts i
 
 import random
 from collections import Counter, defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from itertools import accumulate
@@ -219,6 +221,10 @@ class Visit:
     cart: list[CartLine] = field(default_factory=list)
     purchased: bool = False
     viewed: list[int] = field(default_factory=list)
+    # What the shop's messaging tool reacts to (messaging.py).
+    searched: bool = False
+    signed_up: bool = False
+    ordered: bool = False  # in the browser or server-side
 
 
 @dataclass
@@ -324,10 +330,8 @@ class Traffic:
         hour = pick(self._rng, self._hour_weights)
         return day_ms + hour * HOUR_MS + self._rng.randrange(HOUR_MS)
 
-    def run_visit(self, device: int, planned_ms: int, refund: RefundPlan | None) -> None:
-        audience = self._audience
-        start = max(planned_ms, audience.last_event_ms[device] + VISIT_SPACING_MS + self._rng.randrange(20 * MINUTE_MS))
-        visit = self._open(device, start)
+    def run_visit(self, device: int, planned_ms: int, refund: RefundPlan | None) -> Visit:
+        visit = self._open(device, self._spaced_start(device, planned_ms))
         if visit.is_bot:
             self._crawl(visit)
         elif refund is not None:
@@ -335,6 +339,54 @@ class Traffic:
         else:
             self._shopping_visit(visit)
         self._close(visit)
+        return visit
+
+    def _spaced_start(self, device: int, planned_ms: int) -> int:
+        """A device's visits are more than 35 minutes apart: each is one session."""
+        return max(
+            planned_ms, self._audience.last_event_ms[device] + VISIT_SPACING_MS + self._rng.randrange(20 * MINUTE_MS)
+        )
+
+    @contextmanager
+    def _drawing_from(self, rng: random.Random) -> Iterator[None]:
+        own, self._rng = self._rng, rng
+        try:
+            with self._stream.drawing_from(rng):
+                yield
+        finally:
+            self._rng = own
+
+    def message_visit(
+        self, rng: random.Random, device: int, user: int, planned_ms: int, touch: Touch, products: list[int], buys: bool
+    ) -> tuple[int, OrderRecord | None]:
+        """A click on a message's link: the link signs the person in (no login page, no new login cookie), lands on
+        the first product still for sale of `products` (else one the shop's demand picks) and, when `buys`, orders
+        it in the browser. Drawn from `rng` alone. The order is never refunded: what the message caused is then
+        its revenue. Returns when the visit started and the order, if one was placed."""
+        with self._drawing_from(rng):
+            start = self._spaced_start(device, planned_ms)
+            visit = self._open(device, start)
+            self._set_user(visit, user)
+            self._sessions.by_channel[touch.channel] += 1
+            product = next((p for p in products if self._units_left(visit, p) > 0), None)
+            if product is None:
+                product = pick(rng, self._demand)
+            self._view_product(visit, product, touch)
+            order = None
+            if buys and self._units_left(visit, product) > 0:
+                self._advance(visit)
+                self._add_to_cart(visit, product, 1)
+                self._begin_checkout(visit, 3)
+                self._advance(visit, 10_000, 30_000)
+                properties = self._order(visit)
+                self._emit(visit, "purchase", properties)
+                visit.purchased = True
+                self._count_order(visit, properties, device)
+                self._sessions.purchase_by_channel[touch.channel] += 1
+                order = self.orders[-1]
+                visit.cart = []
+            self._close(visit)
+        return start, order
 
     # --- opening and closing a visit --------------------------------------------------------------------------
 
@@ -519,6 +571,7 @@ class Traffic:
             product = self._products[pick(rng, self._demand)]
             query = f"{product.name.split()[-1].lower()} {rng.choice(('', 'black', 'beige', 'sale', 'women'))}".strip()
             self._emit(visit, "search", {"query": query, "results_count": rng.randint(0, 48)})
+            visit.searched = True
             self._advance(visit, 500, 2_000)
             self._emit(visit, "view_item_list", {"list_id": "search-results"})
         if visit.viewed and rng.random() < 0.04:
@@ -584,6 +637,7 @@ class Traffic:
             properties["phone"] = self._phone(visit.device)
             flags |= PHONE
         self._emit(visit, "sign_up", properties, flags=flags)
+        visit.signed_up = True
         self._sessions.sign_ups[method] += 1
 
     def _email(self, person: int) -> str:
@@ -732,20 +786,8 @@ class Traffic:
             quantity = min(1 if rng.random() < 0.85 else rng.randint(2, 3), self._units_left(visit, product))
             if not quantity:
                 continue  # sold out, or no demand for it today: the shopper leaves it
-            price = self._prices[visit.currency][product]
             self._advance(visit)
-            self._emit(
-                visit,
-                "add_to_cart",
-                {
-                    "product_id": self._products[product].product_id,
-                    "price": price / 100,
-                    "quantity": quantity,
-                    "currency": visit.currency,
-                    "cart_id": visit.cart_id,
-                },
-            )
-            visit.cart.append(CartLine(product, quantity, price))
+            self._add_to_cart(visit, product, quantity)
         if len(visit.cart) > 1 and rng.random() < 0.15:
             removed = visit.cart.pop(rng.randrange(len(visit.cart)))
             self._advance(visit)
@@ -758,6 +800,21 @@ class Traffic:
                     "cart_id": visit.cart_id,
                 },
             )
+
+    def _add_to_cart(self, visit: Visit, product: int, quantity: int) -> None:
+        price = self._prices[visit.currency][product]
+        self._emit(
+            visit,
+            "add_to_cart",
+            {
+                "product_id": self._products[product].product_id,
+                "price": price / 100,
+                "quantity": quantity,
+                "currency": visit.currency,
+                "cart_id": visit.cart_id,
+            },
+        )
+        visit.cart.append(CartLine(product, quantity, price))
 
     def _units_left(self, visit: Visit, product: int) -> int:
         """Units of the product this visit can still put in its cart: none on a day it has no demand (not
@@ -809,6 +866,7 @@ class Traffic:
             visit.purchased = True
             device, late = visit.device, False
         self._count_order(visit, order, device)
+        visit.ordered = True
         day = self._stream.day_of(visit.ms)
         # A late-delivered purchase is refunded the next day, so its refund is in an earlier file than itself.
         self._plan_refund(visit, order, day + 1 if late else None)

@@ -2,9 +2,11 @@
 repeat buyers, a failed fit) give statuses rather than crashes, and the warehouse's int_customer_clv covers
 every customer of the video_shop fixture with sane predictions."""
 
+import json
 import logging
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pytest
@@ -71,7 +73,12 @@ def test_every_customer_gets_a_prediction_one_order_customers_included():
     assert (
         predictions["predicted_clv_12m"] <= predictions["predicted_orders_12m"] * predictions["expected_order_value"]
     ).all()
+    recent_repeaters = shop.loc[(shop["frequency"] >= 2) & (shop["T"] - shop["recency"] < 30), "customer_id"]
     one_order = shop.loc[shop["frequency"] == 0, "customer_id"]
+    assert (
+        predictions.loc[recent_repeaters, "predicted_orders_12m"].mean()
+        > 2 * predictions.loc[one_order, "predicted_orders_12m"].mean()
+    )
     # A one-order customer spends the population's mean order value: the same for all of them.
     assert predictions.loc[one_order, "expected_order_value"].nunique() == 1
 
@@ -124,3 +131,42 @@ def test_non_finite_parameters_give_fit_failed(monkeypatch):
     fit = predict_clv(_shop(400), min_repeat_buyers=20)
     assert fit.status == clv.FIT_FAILED
     assert fit.predictions[clv.PREDICTION_COLUMNS].isna().all().all()
+
+
+def test_the_60_day_shop_has_too_few_repeat_buyers_and_says_so(video_shop):
+    """The 60-day shop's repeat buyers fall short of clv_min_repeat_buyers: every customer with an order still
+    has a row, its summary as computed here from fct_orders, and null predictions under the warning status."""
+    _, db_path = video_shop
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        orders = con.sql(
+            "select customer_id, order_date, net_revenue from marts.fct_orders where customer_id is not null"
+        ).df()
+        (clock_date,) = con.sql("select clock_date from intermediate.int_warehouse_clock").fetchone()
+        clv_rows = con.sql("select * from intermediate.int_customer_clv").df().set_index("customer_id")
+    days = orders.groupby(["customer_id", "order_date"], as_index=False)["net_revenue"].sum()
+    days["first_day"] = days.groupby("customer_id")["order_date"].transform("min")
+    repeat_days = days[days["order_date"] > days["first_day"]]
+    expected = pd.DataFrame(
+        {
+            "frequency": days.groupby("customer_id").size() - 1,
+            "recency_days": (
+                days.groupby("customer_id")["order_date"].max() - days.groupby("customer_id")["first_day"].min()
+            ).dt.days,
+            "monetary_value": repeat_days.groupby("customer_id")["net_revenue"].mean().astype(float),
+        }
+    ).fillna({"monetary_value": 0.0})
+    assert sorted(clv_rows.index) == sorted(expected.index)
+    joined = clv_rows.join(expected, rsuffix="_expected")
+    for column in ("frequency", "recency_days", "monetary_value"):
+        assert joined[column].astype(float).to_numpy() == pytest.approx(joined[f"{column}_expected"].to_numpy())
+    assert (clv_rows["tenure_days"] >= clv_rows["recency_days"]).all()
+    first_days = days.groupby("customer_id")["first_day"].min()
+    assert (
+        clv_rows["tenure_days"]
+        >= (pd.Timestamp(clock_date) - pd.to_datetime(first_days)).dt.days.reindex(clv_rows.index)
+    ).all()
+    repeat_buyers = int((expected["frequency"] > 0).sum())
+    assert 0 < repeat_buyers < 50  # clv_min_repeat_buyers in dbt_project.yml
+    assert set(clv_rows["clv_fit_status"]) == {clv.TOO_FEW_REPEAT_BUYERS}
+    assert clv_rows[clv.PREDICTION_COLUMNS].isna().all().all()
+    assert set(clv_rows["clv_parameters"].map(json.loads).map(len)) == {0}

@@ -55,27 +55,33 @@ per_customer as (
 
 ),
 
+spans as (
+
+    select
+        per_customer.*,
+        {{ dbt.datediff('per_customer.first_order_date', 'per_customer.last_order_date', 'day') }} as recency_days,  -- noqa: LT05
+        {{ dbt.datediff('per_customer.first_order_date', 'clock.clock_date', 'day') }} as days_to_clock  -- noqa: LT05
+    from per_customer
+    cross join clock
+
+),
+
 final as (
 
     select
-        per_customer.customer_id,
-        per_customer.first_order_date,
-        per_customer.last_order_date,
-        per_customer.frequency,
-        {{ dbt.datediff('per_customer.first_order_date', 'per_customer.last_order_date', 'day') }} as recency_days,
+        customer_id,
+        first_order_date,
+        last_order_date,
+        frequency,
+        recency_days,
         -- A purchase flagged as a bot's can postdate the clock (money is never a bot, behaviour is); BG/NBD
         -- needs recency <= T.
-        greatest(
-            {{ dbt.datediff('per_customer.first_order_date', 'clock.clock_date', 'day') }},
-            {{ dbt.datediff('per_customer.first_order_date', 'per_customer.last_order_date', 'day') }}
-        ) as tenure_days,
+        greatest(days_to_clock, recency_days) as tenure_days,
         case
-            when per_customer.frequency > 0
-                then cast(per_customer.repeat_net_revenue as double) / per_customer.frequency
+            when frequency > 0 then cast(repeat_net_revenue as double) / frequency
             else 0
         end as monetary_value
-    from per_customer
-    cross join clock
+    from spans
 
 )
 

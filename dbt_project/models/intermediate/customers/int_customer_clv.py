@@ -27,10 +27,15 @@ COLUMNS = [
 
 def model(dbt, session):
     dbt.config(materialized="table")
+    # One plain call per setting: dbt finds the keys to hand the model by reading its code, and does not look
+    # inside expressions such as int(...).
+    horizon_months = dbt.config.meta_get("clv_horizon_months")
+    monthly_discount_rate = dbt.config.meta_get("clv_monthly_discount_rate")
+    min_repeat_buyers = dbt.config.meta_get("clv_min_repeat_buyers")
     settings = {
-        "horizon_months": int(dbt.config.get("clv_horizon_months") or 12),
-        "monthly_discount_rate": float(dbt.config.get("clv_monthly_discount_rate") or 0),
-        "min_repeat_buyers": int(dbt.config.get("clv_min_repeat_buyers") or 50),
+        "horizon_months": int(horizon_months),
+        "monthly_discount_rate": float(monthly_discount_rate),
+        "min_repeat_buyers": int(min_repeat_buyers),
     }
     inputs = dbt.ref("int_clv_inputs")
     summary = inputs.df()[SUMMARY_COLUMNS].sort_values("customer_id", ignore_index=True)

@@ -24,6 +24,7 @@ COLUMNS = [
 
 def model(dbt, session):
     dbt.config(materialized="table")
+    horizon_days = dbt.config.meta_get("propensity_horizon_days")
     features = dbt.ref("int_propensity_features")
     rows = features.df()
     labelled = rows[rows["cutoff_kind"] == "evaluation"]
@@ -33,7 +34,7 @@ def model(dbt, session):
     return evaluation.calibration.assign(
         auc=evaluation.auc,
         cutoff_at=labelled["cutoff_at"].iloc[0],
-        horizon_days=int(dbt.config.get("propensity_horizon_days") or 30),
+        horizon_days=int(horizon_days),
         model=MODEL_NAME,
         trained_customers=evaluation.trained_customers,
         evaluated_customers=evaluation.evaluated_customers,

@@ -12,17 +12,22 @@ import pandas as pd
 from orchestration.customers.clv import predict_clv
 
 SUMMARY_COLUMNS = ["customer_id", "frequency", "recency_days", "tenure_days", "monetary_value"]
-COLUMNS = [
-    *SUMMARY_COLUMNS,
-    "predicted_orders_12m",
-    "probability_alive",
-    "expected_order_value",
-    "predicted_clv_12m",
-    "clv_fit_status",
-    "clv_parameters",
-    "fitted_at",
-    "fit_key",
-]
+# Typed, so that a shop without customers (and dbt's --empty build) gives the same column types.
+COLUMNS = {
+    "customer_id": "string",
+    "frequency": "int64",
+    "recency_days": "int64",
+    "tenure_days": "int64",
+    "monetary_value": "float64",
+    "predicted_orders_12m": "float64",
+    "probability_alive": "float64",
+    "expected_order_value": "float64",
+    "predicted_clv_12m": "float64",
+    "clv_fit_status": "string",
+    "clv_parameters": "string",
+    "fitted_at": "datetime64[us, UTC]",
+    "fit_key": "string",
+}
 
 
 def model(dbt, session):
@@ -44,7 +49,7 @@ def model(dbt, session):
     if kept is not None:
         return kept
     if summary.empty:
-        return pd.DataFrame({column: pd.Series(dtype="object") for column in COLUMNS})
+        return pd.DataFrame({column: pd.Series(dtype=dtype) for column, dtype in COLUMNS.items()})
     fit = predict_clv(
         summary.rename(columns={"recency_days": "recency", "tenure_days": "T"}).astype(
             {"frequency": "int64", "recency": "float64", "T": "float64", "monetary_value": "float64"}
@@ -59,7 +64,7 @@ def model(dbt, session):
             fitted_at=datetime.now(UTC),
             fit_key=fit_key,
         )
-        .reindex(columns=COLUMNS)
+        .reindex(columns=list(COLUMNS))
     )
 
 

@@ -7,19 +7,20 @@ import pandas as pd
 
 from orchestration.customers.propensity import MODEL_NAME, evaluate
 
-COLUMNS = [
-    "decile",
-    "customers",
-    "predicted_mean",
-    "observed_rate",
-    "orders",
-    "auc",
-    "cutoff_at",
-    "horizon_days",
-    "model",
-    "trained_customers",
-    "evaluated_customers",
-]
+# Typed, so that a shop with nothing to evaluate (and dbt's --empty build) still meets the mart's contract.
+COLUMNS = {
+    "decile": "int64",
+    "customers": "int64",
+    "predicted_mean": "float64",
+    "observed_rate": "float64",
+    "orders": "int64",
+    "auc": "float64",
+    "cutoff_at": "datetime64[us, UTC]",
+    "horizon_days": "int64",
+    "model": "string",
+    "trained_customers": "int64",
+    "evaluated_customers": "int64",
+}
 
 
 def model(dbt, session):
@@ -29,7 +30,7 @@ def model(dbt, session):
     rows = features.df()
     labelled = rows[rows["cutoff_kind"] == "evaluation"]
     if labelled.empty:
-        return pd.DataFrame({column: pd.Series(dtype="object") for column in COLUMNS})
+        return pd.DataFrame({column: pd.Series(dtype=dtype) for column, dtype in COLUMNS.items()})
     evaluation = evaluate(labelled)
     return evaluation.calibration.assign(
         auc=evaluation.auc,
@@ -38,4 +39,4 @@ def model(dbt, session):
         model=MODEL_NAME,
         trained_customers=evaluation.trained_customers,
         evaluated_customers=evaluation.evaluated_customers,
-    ).reindex(columns=COLUMNS)
+    ).reindex(columns=list(COLUMNS))

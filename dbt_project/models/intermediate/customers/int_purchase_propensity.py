@@ -6,7 +6,14 @@ import pandas as pd
 
 from orchestration.customers.propensity import MODEL_NAME, deciles, fit, predict
 
-COLUMNS = ["customer_id", "purchase_propensity", "propensity_decile", "scored_at", "model"]
+# Typed, so that a shop with no one to score (and dbt's --empty build) gives the same column types.
+COLUMNS = {
+    "customer_id": "string",
+    "purchase_propensity": "float64",
+    "propensity_decile": "int64",
+    "scored_at": "datetime64[us, UTC]",
+    "model": "string",
+}
 
 
 def model(dbt, session):
@@ -16,7 +23,7 @@ def model(dbt, session):
     training = rows[rows["cutoff_kind"] == "evaluation"]
     scoring = rows[rows["cutoff_kind"] == "scoring"]
     if scoring.empty:
-        return pd.DataFrame({column: pd.Series(dtype="object") for column in COLUMNS})
+        return pd.DataFrame({column: pd.Series(dtype=dtype) for column, dtype in COLUMNS.items()})
     propensity = predict(fit(training), scoring)
     return pd.DataFrame(
         {

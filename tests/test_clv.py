@@ -10,7 +10,9 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
+from orchestration.assets.dbt_project import DBT_PROJECT_DIR
 from orchestration.customers import clv
 from orchestration.customers.clv import fit_bg_nbd, fit_gamma_gamma, fitted_parameters, predict_clv
 
@@ -18,6 +20,7 @@ CDNOW = Path(__file__).parent / "fixtures" / "cdnow_customers_summary.csv"
 # Fader, Hardie and Lee (2005a, 2005b), the BG/NBD and Gamma-Gamma papers' estimates on this data.
 PUBLISHED_BG_NBD = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
 PUBLISHED_GAMMA_GAMMA = {"p": 6.25, "q": 3.74, "v": 15.45}
+MIN_REPEAT_BUYERS = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())["vars"]["clv_min_repeat_buyers"]
 
 
 @pytest.fixture(scope="module")
@@ -166,7 +169,7 @@ def test_the_60_day_shop_has_too_few_repeat_buyers_and_says_so(video_shop):
         >= (pd.Timestamp(clock_date) - pd.to_datetime(first_days)).dt.days.reindex(clv_rows.index)
     ).all()
     repeat_buyers = int((expected["frequency"] > 0).sum())
-    assert 0 < repeat_buyers < 50  # clv_min_repeat_buyers in dbt_project.yml
+    assert 0 < repeat_buyers < MIN_REPEAT_BUYERS
     assert set(clv_rows["clv_fit_status"]) == {clv.TOO_FEW_REPEAT_BUYERS}
     assert clv_rows[clv.PREDICTION_COLUMNS].isna().all().all()
     assert set(clv_rows["clv_parameters"].map(json.loads).map(len)) == {0}

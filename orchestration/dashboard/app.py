@@ -6,7 +6,7 @@ the serving copy (source.py), so a rerun after `make run` shows the new numbers.
 
 import streamlit as st
 
-from orchestration.dashboard import attribution, channels, funnel, social, video
+from orchestration.dashboard import attribution, channels, customers, funnel, social, video
 from orchestration.dashboard.source import serving_copy, serving_path
 
 TABS = {
@@ -15,6 +15,7 @@ TABS = {
     "Video": video.render,
     "Attribution": attribution.render,
     "Social": social.render,
+    "Customers": customers.render,
 }
 
 st.set_page_config(page_title="Funnelhouse", page_icon=":material/monitoring:", layout="wide")

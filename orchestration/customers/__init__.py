@@ -1,0 +1,1 @@
+"""Customer models: predicted lifetime value (clv) and purchase propensity (propensity)."""

@@ -61,3 +61,31 @@ def test_every_dbt_unit_test_passes(tmp_path, landing):
     results = json.loads((target / "run_results.json").read_text())["results"]
     passed = [r for r in results if r["unique_id"].startswith("unit_test.") and r["status"] == "pass"]
     assert len(passed) == _defined_unit_tests() > 0
+
+
+def test_every_python_model_is_handed_the_vars_it_reads(tmp_path, landing):
+    """dbt hands a Python model only the settings it finds in plain `dbt.config.meta_get("key")` statements; one
+    wrapped in an expression is silently None (the forecast once ran on its defaults whatever the vars said)."""
+    db, target = tmp_path / "w.duckdb", tmp_path / "target"
+    load_landing_sources(landing, db, salt=TEST_SALT)
+    python_models = sorted((DBT_PROJECT_DIR / "models").rglob("*.py"))
+    meta = {}
+    for path in DBT_PROJECT_DIR.joinpath("models").rglob("*.yml"):
+        for model in (yaml.safe_load(path.read_text()) or {}).get("models", []):
+            meta.update({model["name"]: model.get("config", {}).get("meta", {})})
+    # A value of each var no default has: 7 + the position of the key, so each is told apart.
+    asked = {key: 7 + i for i, key in enumerate(sorted({k for p in python_models for k in meta.get(p.stem, {})}))}
+    assert len(asked) >= 6  # the forecast's and the CLV's settings at least
+
+    compiled = _dbt(
+        "compile", "--select", *(p.stem for p in python_models), "--vars", json.dumps(asked), db=db, target=target
+    )
+
+    assert compiled.returncode == 0, compiled.stdout[-3000:]
+    for path in python_models:
+        code = path.read_text()
+        declared = set(meta.get(path.stem, {}))
+        assert {key for key in declared if f'meta_get("{key}")' in code} == declared, path.stem
+        handed = next((target / "compiled").rglob(path.name)).read_text()
+        for key in declared:
+            assert f"'{key}': {asked[key]}" in handed, f"{path.stem} is not handed var {key}"

@@ -45,11 +45,11 @@ def model(dbt, session):
     (fitted_through,) = product_days.aggregate("max(date_day)").fetchone()
     if fitted_through is None:
         return pd.DataFrame({column: pd.Series(dtype="object") for column in COLUMNS})
-    settings = {
-        "horizon": int(dbt.config.get("forecast_horizon_days") or 28),
-        "windows": int(dbt.config.get("forecast_backtest_windows") or 3),
-        "step": int(dbt.config.get("forecast_backtest_step_days") or 7),
-    }
+    # dbt hands a Python model only the settings it finds in plain meta_get calls, one to a statement.
+    horizon = dbt.config.meta_get("forecast_horizon_days")
+    windows = dbt.config.meta_get("forecast_backtest_windows")
+    step = dbt.config.meta_get("forecast_backtest_step_days")
+    settings = {"horizon": int(horizon), "windows": int(windows), "step": int(step)}
     fit_settings = json.dumps(settings, sort_keys=True)
     kept = _current_fit(dbt, session, fitted_through, fit_settings)
     if kept is not None:

@@ -1,5 +1,6 @@
 {#- One row per customer (an account): what they bought, their RFM segment, where they came from, what they
-    are worth and how to reach them. A customer who signed up and never ordered is a `prospect`, with no
+    are worth (to date, and predicted by int_customer_clv), how likely they are to order soon
+    (int_purchase_propensity) and how to reach them. A customer who signed up and never ordered is a `prospect`, with no
     RFM scores: the welcome flow's audience. -#}
 with orders as (
 
@@ -24,6 +25,18 @@ rfm as (
 warehouse_clock as (
 
     select * from {{ ref('int_warehouse_clock') }}
+
+),
+
+predicted_value as (
+
+    select * from {{ ref('int_customer_clv') }}
+
+),
+
+propensity as (
+
+    select * from {{ ref('int_purchase_propensity') }}
 
 ),
 
@@ -98,6 +111,12 @@ final as (
         acquisition.medium as acquisition_medium,
         acquisition.campaign as acquisition_campaign,
         coalesce(order_totals.net_revenue, 0) as historical_clv,
+        predicted_value.predicted_orders_12m,
+        predicted_value.probability_alive,
+        predicted_value.predicted_clv_12m,
+        predicted_value.clv_fit_status,
+        propensity.purchase_propensity,
+        cast(propensity.propensity_decile as integer) as propensity_decile,
         contacts.email_sha256,
         contacts.phone_sha256,
         coalesce(contacts.can_email, true) as can_email,
@@ -113,6 +132,10 @@ final as (
         on customers.customer_id = acquisition.customer_id
     left join contacts
         on customers.customer_id = contacts.customer_id
+    left join predicted_value
+        on customers.customer_id = predicted_value.customer_id
+    left join propensity
+        on customers.customer_id = propensity.customer_id
 
 )
 

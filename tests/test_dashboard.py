@@ -23,7 +23,7 @@ from tests.conftest import NO_CHROMIUM, query
 REPO = Path(__file__).resolve().parents[1]
 APP = REPO / "orchestration" / "dashboard" / "app.py"
 ARTIFACTS = REPO / "data" / "test-artifacts"
-TABS = ("Funnel", "Channels", "Video", "Attribution", "Social")
+TABS = ("Funnel", "Channels", "Video", "Attribution", "Social", "Customers")
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -202,6 +202,7 @@ def test_every_tab_draws_and_shows_the_marts_totals(video_shop, browser, tmp_pat
         where order_id in (select order_id from marts.fct_attribution where model = 'markov')
         """,
     )
+    [(buyers,)] = query(serving, "select count(distinct customer_id) from marts.fct_orders")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
 
     with _running_app(serving, tmp_path / "app.log") as url:
@@ -225,6 +226,8 @@ def test_every_tab_draws_and_shows_the_marts_totals(video_shop, browser, tmp_pat
                 case "Video":
                     assert _metric_value(panel, "Best video by HCTR") == f"{best_hctr:.2%}"
                     assert f"({best_video})" in panel.get_by_test_id("stCaptionContainer").first.inner_text()
+                case "Customers":
+                    assert _metric_value(panel, "Buyers") == f"{buyers:,}"
                 case "Attribution":
                     markov = panel.get_by_test_id("stTable").get_by_role("row").filter(has_text="markov")
                     assert f"{credited_revenue:,.2f} {currency}" in markov.inner_text()

@@ -14,9 +14,9 @@ def _by_flow(db) -> dict[str, tuple]:
     """flow -> (messaged, control, pending sends, incremental revenue, its standard error) summed over weeks."""
     rows = query(
         db,
-        "select flow, sum(messaged), sum(control), sum(pending_sends), sum(incremental_revenue), "
+        "select flow, sum(sent), sum(control), sum(pending_sends), sum(incremental_revenue), "
         "sqrt(sum(incremental_revenue_se * incremental_revenue_se)), "
-        "count(*) filter (where messaged > 0 and incremental_revenue_se is null) "
+        "count(*) filter (where sent > 0 and incremental_revenue_se is null) "
         "from marts.fct_flow_performance group by flow",
     )
     return {flow: rest for flow, *rest in rows}

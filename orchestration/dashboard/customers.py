@@ -130,7 +130,7 @@ def _flows(source: ServingCopy, currency: str) -> None:
     st.subheader("What each flow earned over its control group")
     flows = source.mart(
         """
-        select flow, sum(messaged) as messaged, sum(control) as control,
+        select flow, sum(sent) as sent, sum(control) as control,
             sum(incremental_revenue) as incremental_revenue,
             1.96 * sqrt(sum(incremental_revenue_se * incremental_revenue_se)) as margin
         from marts.fct_flow_performance
@@ -157,7 +157,7 @@ def _incremental_chart(flows, currency: str) -> alt.LayerChart:
         tooltip=[
             alt.Tooltip("flow", title="Flow"),
             charts.tooltip("incremental_revenue", "Incremental revenue", "money", currency),
-            alt.Tooltip("messaged", title="Messaged", format=",d"),
+            alt.Tooltip("sent", title="Sent", format=",d"),
             alt.Tooltip("control", title="Held back", format=",d"),
         ],
     )

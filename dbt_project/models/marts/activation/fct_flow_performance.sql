@@ -121,7 +121,7 @@ differences as (
     select
         flow,
         week_start,
-        messaged,
+        messaged as sent,
         control,
         pending_sends,
         opened,
@@ -153,7 +153,7 @@ final as (
     select
         flow,
         week_start,
-        messaged,
+        sent,
         control,
         pending_sends,
         opened,

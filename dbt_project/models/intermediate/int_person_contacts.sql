@@ -56,7 +56,7 @@ unsubscribes as (
     left join people
         on messages.anonymous_id = people.anonymous_id
     where messages.unsubscribed_at is not null
-    group by 1
+    group by coalesce(messages.customer_id, people.customer_id, messages.anonymous_id)
 
 ),
 

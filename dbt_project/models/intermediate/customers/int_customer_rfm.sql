@@ -36,10 +36,19 @@ customer_orders as (
         count(*) as orders,
         sum(orders.net_revenue) as net_revenue,
         max(orders.order_date) as last_order_date,
-        {{ dbt.datediff('max(orders.order_date)', 'max(warehouse_clock.clock_date)', 'day') }} as recency_days
+        max(warehouse_clock.clock_date) as clock_date
     from orders
     cross join warehouse_clock
     group by orders.customer_id
+
+),
+
+with_recency as (
+
+    select
+        *,
+        {{ dbt.datediff('last_order_date', 'clock_date', 'day') }} as recency_days  -- noqa: LT05
+    from customer_orders
 
 ),
 
@@ -50,7 +59,7 @@ ranked as (
         percent_rank() over (order by recency_days) as more_recent_share,
         percent_rank() over (order by orders) as fewer_orders_share,
         percent_rank() over (order by net_revenue) as lower_spend_share
-    from customer_orders
+    from with_recency
 
 ),
 

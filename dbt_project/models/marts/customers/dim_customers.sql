@@ -70,10 +70,10 @@ order_totals as (
 
 ),
 
-{#- The campaign that brought the first order (its first touch in the attribution lookback), as the
-    first-touch model credits it: an order with no touch is Direct. -#}
 acquisition as (
 
+    {#- The campaign that brought the first order (its first touch in the attribution lookback), as the
+        first-touch model credits it: an order with no touch is Direct. -#}
     select
         orders.customer_id,
         first_touches.channel,

@@ -27,7 +27,9 @@ def model(dbt, session):
     dbt.config(materialized="table")
     horizon_days = dbt.config.meta_get("propensity_horizon_days")
     features = dbt.ref("int_propensity_features")
-    rows = features.df()
+    # The solver's result depends (in its last digits) on the order of its rows: a fixed order makes an
+    # incremental warehouse and a full rebuild hold the same scores.
+    rows = features.order("cutoff_kind, customer_id").df()
     labelled = rows[rows["cutoff_kind"] == "evaluation"]
     if labelled.empty:
         return pd.DataFrame({column: pd.Series(dtype=dtype) for column, dtype in COLUMNS.items()})

@@ -19,7 +19,9 @@ COLUMNS = {
 def model(dbt, session):
     dbt.config(materialized="table")
     features = dbt.ref("int_propensity_features")
-    rows = features.df()
+    # The solver's result depends (in its last digits) on the order of its rows: a fixed order makes an
+    # incremental warehouse and a full rebuild hold the same scores.
+    rows = features.order("cutoff_kind, customer_id").df()
     training = rows[rows["cutoff_kind"] == "evaluation"]
     scoring = rows[rows["cutoff_kind"] == "scoring"]
     if scoring.empty:

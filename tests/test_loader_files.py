@@ -241,7 +241,7 @@ def test_an_empty_zone_and_a_zone_without_events_are_warnings_naming_the_path(la
     assert empty.warnings == [
         f"landing zone {landing} is empty: nothing to load",
         f"landing zone {landing} has no events/ folder: is it the folder that holds "
-        "events/, catalog/, inventory/, ad_spend/, social/, fx_rates/?",
+        "events/, catalog/, inventory/, ad_spend/, social/, fx_rates/, messages/?",
     ]
     assert too_deep.warnings == empty.warnings[1:]
     assert too_deep.ignored == ["day1.jsonl"]

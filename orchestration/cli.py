@@ -89,7 +89,15 @@ def generate(out: Path, days: int, visitors: int, seed: int, start_date) -> None
     show_default=True,
     help="Seconds to wait for another run that is writing to the warehouse before giving up.",
 )
-def run(landing: Path | None, db: Path | None, full_refresh: bool, dbt_vars: str, wait_seconds: float) -> None:
+@click.option(
+    "--verify",
+    is_flag=True,
+    help="Re-hash every landed file to find one changed in place. Without it, a file whose size and "
+    "modification time are those the ledger recorded is not read again.",
+)
+def run(
+    landing: Path | None, db: Path | None, full_refresh: bool, dbt_vars: str, wait_seconds: float, verify: bool
+) -> None:
     """Load every landing file not loaded yet, then build every model and check, then publish the serving copy.
 
     Exits 0 only when every file loaded and every asset and every blocking check succeeded.
@@ -119,7 +127,9 @@ def run(landing: Path | None, db: Path | None, full_refresh: bool, dbt_vars: str
     started = time.monotonic()
     before = last_load_id(settings.db_path)
     try:
-        outcome = run_pipeline(settings, full_refresh=full_refresh, dbt_vars=dbt_vars, wait_seconds=wait_seconds)
+        outcome = run_pipeline(
+            settings, full_refresh=full_refresh, dbt_vars=dbt_vars, wait_seconds=wait_seconds, verify=verify
+        )
     except (WarehouseBusy, SaltError) as refused:
         raise click.ClickException(str(refused)) from refused
     if settings.db_path.exists():

@@ -15,11 +15,14 @@ funnelhouse_job = dg.define_asset_job(
 )
 
 
-def job_run_config(*, settle_seconds: int, full_refresh: bool = False, dbt_vars: str = "") -> dict:
+def job_run_config(
+    *, settle_seconds: int, full_refresh: bool = False, dbt_vars: str = "", verify: bool = False
+) -> dict:
     """The run config every way of starting the job (CLI, schedule, sensor) builds its run from."""
+    load = {"settle_seconds": settle_seconds, "verify": verify}
     return {
         "ops": {
-            **{f"load_{source}": {"config": {"settle_seconds": settle_seconds}} for source in LANDING_SOURCES},
+            **{f"load_{source}": {"config": load} for source in LANDING_SOURCES},
             "funnelhouse_dbt_models": {"config": {"full_refresh": full_refresh, "vars": dbt_vars}},
         }
     }

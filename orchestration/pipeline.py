@@ -78,13 +78,18 @@ def _landing_lists(result: dg.ExecuteInProcessResult) -> dict[str, list[str]]:
 
 
 def run_pipeline(
-    settings: Settings, *, full_refresh: bool = False, dbt_vars: str = "", wait_seconds: float = 0
+    settings: Settings,
+    *,
+    full_refresh: bool = False,
+    dbt_vars: str = "",
+    wait_seconds: float = 0,
+    verify: bool = False,
 ) -> PipelineOutcome:
     """Run the job as this process's one writer; raises WarehouseBusy when another run writes, and SaltError
     before anything runs when personal data cannot be hashed as the warehouse was (see loader/salt.py)."""
     job = build_definitions(settings).resolve_job_def(FUNNELHOUSE_JOB)
     run_config = job_run_config(
-        settle_seconds=settings.settle_for(scheduled=False), full_refresh=full_refresh, dbt_vars=dbt_vars
+        settle_seconds=settings.settle_for(scheduled=False), full_refresh=full_refresh, dbt_vars=dbt_vars, verify=verify
     )
     with writer_lock(settings.db_path, wait_seconds=wait_seconds), _instance() as instance:
         check_warehouse_salt(settings.db_path, salt_for(settings.landing_dir))

@@ -1,10 +1,15 @@
 """Exactly once: duplicates, the ledger, changed files, and a process killed in the middle of a file."""
 
+import os
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
+import duckdb
+
+from orchestration.loader import ledger
+from orchestration.loader.load import load_landing_sources
 from tests.conftest import TEST_SALT, event, load, query, write_lines
 
 
@@ -89,3 +94,63 @@ def test_a_kill_in_the_middle_of_a_file_then_a_rerun_loads_every_event_exactly_o
     assert (report.files_loaded, report.files_already_loaded) == (2, 1)
     assert query(db, "select count(*), count(distinct event_id) from raw.events") == [(1500, 1500)]
     assert query(db, "select count(*) from raw.load_ledger") == [(3,)]
+
+
+def _rewrite_keeping_size_and_time(path: Path, old: str, new: str) -> None:
+    """Change a file's content in place without changing its size or modification time."""
+    assert len(old) == len(new)
+    stat = path.stat()
+    path.write_text(path.read_text().replace(old, new))
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+
+
+def test_a_loaded_file_with_its_recorded_size_and_time_is_not_read_again(landing, db, monkeypatch):
+    write_lines(landing, "events/a.jsonl", [event("e1")])
+    write_lines(landing, "events/b.jsonl", [event("e2")])
+    load(landing, db)
+    hashed = []
+    real_sha256 = ledger.file_sha256
+    monkeypatch.setattr(ledger, "file_sha256", lambda path: hashed.append(path.name) or real_sha256(path))
+
+    again = load(landing, db)["events"]
+
+    assert (hashed, again.files_hashed, again.files_already_loaded) == ([], 0, 2)
+
+
+def test_a_loaded_file_touched_or_copied_anew_is_hashed_once_and_its_new_time_recorded(landing, db):
+    path = write_lines(landing, "events/a.jsonl", [event("e1")])
+    load(landing, db)
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 1_000_000_000))
+
+    touched = load(landing, db)["events"]
+    after = load(landing, db)["events"]
+
+    assert (touched.files_hashed, touched.files_already_loaded, touched.failed_files) == (1, 1, [])
+    assert (after.files_hashed, after.files_already_loaded) == (0, 1)
+    assert query(db, "select modified_ns from raw.load_ledger") == [(path.stat().st_mtime_ns,)]
+
+
+def test_a_ledger_row_without_a_recorded_time_is_hashed_once(landing, db):
+    """Warehouses loaded before the ledger kept modification times."""
+    write_lines(landing, "events/a.jsonl", [event("e1")])
+    load(landing, db)
+    with duckdb.connect(str(db)) as con:
+        con.execute("update raw.load_ledger set modified_ns = null")
+
+    assert load(landing, db)["events"].files_hashed == 1
+    assert load(landing, db)["events"].files_hashed == 0
+
+
+def test_verify_finds_a_file_changed_in_place_with_its_size_and_time_kept(landing, db):
+    path = write_lines(landing, "events/a.jsonl", [event("e1")])
+    load(landing, db)
+    _rewrite_keeping_size_and_time(path, '"e1"', '"e9"')
+
+    unverified = load(landing, db)["events"]
+    verified = {r.table: r for r in load_landing_sources(landing, db, ("events",), salt=TEST_SALT, verify=True)}
+
+    assert (unverified.failed_files, unverified.files_hashed) == ([], 0)
+    assert verified["events"].files_hashed == 1
+    assert len(verified["events"].failed_files) == 1
+    assert verified["events"].failed_files[0].startswith("events/a.jsonl changed after it was loaded")
+    assert query(db, "select event_id from raw.events") == [("e1",)]

@@ -25,6 +25,8 @@ LANDING_LISTS = ("failed_files", "still_quarantined", "waiting", "in_progress", 
 class LoadConfig(dg.Config):
     # Files younger than this are left for a later run: they may still be being written.
     settle_seconds: int = 0
+    # Re-hash every landed file, not only those whose size or modification time changed since they were hashed.
+    verify: bool = False
 
 
 def raw_table_key(table: str) -> dg.AssetKey:
@@ -38,6 +40,7 @@ def _materialization(report: TableLoad) -> dg.MaterializeResult:
         metadata={
             "files_loaded": report.files_loaded,
             "files_already_loaded": report.files_already_loaded,
+            "files_hashed": report.files_hashed,
             "files_failed": len(report.failed_files),
             "files_waiting": len(report.waiting),
             "rows_read": report.rows,
@@ -104,6 +107,7 @@ def _load(source: str, warehouse: WarehouseResource, config: LoadConfig, log) ->
                 salt=salt_for(warehouse.landing),
                 phone_regions=warehouse.phone_region_codes,
                 settle_seconds=config.settle_seconds,
+                verify=config.verify,
                 earliest=datetime.fromisoformat(warehouse.earliest),
                 progress=log.info,
             )

@@ -97,6 +97,10 @@ RAW_SCHEMA_DDL = (
         rejected_at timestamptz not null,
         primary key (path, sha256)
     )""",
+    # The file's modification time (ns) when its content was hashed: a file listed with the same size and
+    # time is that content, and is not read again (as git's index does). Null for rows older than the column.
+    "alter table raw.load_ledger add column if not exists modified_ns bigint",
+    "alter table raw.rejected_files add column if not exists modified_ns bigint",
 )
 
 
@@ -123,6 +127,21 @@ class LandingFile:
     format: str  # as landing_zone names it: jsonl, jsonl.gz, parquet, csv, csv.gz
     sha256: str
     bytes: int
+    modified_ns: int
+
+
+@dataclass(frozen=True)
+class SeenFile:
+    """A landing file's content as the ledger (or the quarantine) last hashed it, with the stat it had then."""
+
+    sha256: str
+    bytes: int
+    modified_ns: int | None
+
+    def unchanged(self, size: int, modified_ns: int) -> bool:
+        """Same size and modification time as when hashed: the same content, unless someone rewrote the file
+        byte-count for byte-count within the same nanosecond (`funnelhouse run --verify` re-hashes to be sure)."""
+        return self.bytes == size and self.modified_ns == modified_ns
 
 
 @dataclass(frozen=True)
@@ -144,13 +163,17 @@ def file_sha256(path: Path) -> str:
 
 
 def landing_file(source: str, path: str, absolute: Path, fmt: str) -> LandingFile:
+    """The file with its content's hash; the stat is taken before reading, so a write during the hash shows
+    as a changed modification time next run and the file is hashed again."""
+    stat = absolute.stat()
     return LandingFile(
         source=source,
         path=path,
         absolute=absolute,
         format=fmt,
         sha256=file_sha256(absolute),
-        bytes=absolute.stat().st_size,
+        bytes=stat.st_size,
+        modified_ns=stat.st_mtime_ns,
     )
 
 
@@ -159,19 +182,34 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(ddl)
 
 
-def loaded_hashes(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    return dict(con.execute("select path, sha256 from raw.load_ledger").fetchall())
+def loaded_files(con: duckdb.DuckDBPyConnection) -> dict[str, SeenFile]:
+    rows = con.execute("select path, sha256, bytes, modified_ns from raw.load_ledger").fetchall()
+    return {path: SeenFile(*seen) for path, *seen in rows}
 
 
-def quarantined_contents(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
-    return set(con.execute("select path, sha256 from raw.rejected_files").fetchall())
+def quarantined_files(con: duckdb.DuckDBPyConnection) -> dict[str, list[SeenFile]]:
+    """Every quarantined content of each path: a path may have been quarantined with several contents."""
+    quarantined: dict[str, list[SeenFile]] = {}
+    for path, *seen in con.execute("select path, sha256, bytes, modified_ns from raw.rejected_files").fetchall():
+        quarantined.setdefault(path, []).append(SeenFile(*seen))
+    return quarantined
+
+
+def restamp(con: duckdb.DuckDBPyConnection, file: LandingFile) -> None:
+    """A loaded file hashed again to the same content (touched, copied, or loaded before the stat was kept):
+    its new stat is recorded, so the next run need not read it."""
+    con.execute(
+        "update raw.load_ledger set modified_ns = ? where path = ? and sha256 = ?",
+        [file.modified_ns, file.path, file.sha256],
+    )
 
 
 def quarantine(con: duckdb.DuckDBPyConnection, file: LandingFile, error: str, load_time: datetime) -> None:
     """Record the file's content as unreadable. The error text is masked: DuckDB quotes the offending line."""
     con.execute(
-        f"insert into raw.rejected_files select ?, ?, ?, ?, {scrub_text_sql('error')}, ? from (select ? as error)",
-        [file.source, file.path, file.sha256, file.bytes, load_time, error],
+        "insert into raw.rejected_files (source, path, sha256, bytes, error, rejected_at, modified_ns) "
+        f"select ?, ?, ?, ?, {scrub_text_sql('error')}, ?, ? from (select ? as error)",
+        [file.source, file.path, file.sha256, file.bytes, load_time, file.modified_ns, error],
     )
 
 
@@ -184,8 +222,8 @@ def record_load(
 ) -> None:
     con.execute(
         "insert into raw.load_ledger "
-        "(load_id, source, path, sha256, bytes, rows, loaded, duplicates, rejected, loaded_at, forgotten) "
-        "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "(load_id, source, path, sha256, bytes, rows, loaded, duplicates, rejected, loaded_at, forgotten, modified_ns) "
+        "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             load_id,
             file.source,
@@ -198,5 +236,6 @@ def record_load(
             outcome.rejected,
             load_time,
             outcome.forgotten,
+            file.modified_ns,
         ],
     )

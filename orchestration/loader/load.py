@@ -38,11 +38,12 @@ from orchestration.loader.ledger import (
     UnreadableFileError,
     ensure_raw_schema,
     landing_file,
-    loaded_hashes,
+    loaded_files,
     next_load_id,
     quarantine,
-    quarantined_contents,
+    quarantined_files,
     record_load,
+    restamp,
 )
 from orchestration.loader.salt import pin_salt, salt_for
 
@@ -77,6 +78,7 @@ class TableLoad:
     table: str
     files_loaded: int = 0
     files_already_loaded: int = 0
+    files_hashed: int = 0  # files read to hash their content: new, changed, or with a stat the ledger lacks
     rows: int = 0
     loaded: int = 0
     duplicates: int = 0
@@ -172,21 +174,34 @@ def _rejections_by_reason(con: duckdb.DuckDBPyConnection, table: str, load_ids: 
 
 
 def _pending_files(
-    listing: LandingListing, report: TableLoad, already: dict[str, str], quarantined: set[tuple[str, str]]
+    con: duckdb.DuckDBPyConnection, listing: LandingListing, report: TableLoad, *, verify: bool
 ) -> list[LandingFile]:
     """Ready files not loaded yet; a loaded file whose content changed is an error, not a reload.
 
-    A quarantined file is not read again until its content changes: same path and hash is skipped.
+    A file listed with the size and modification time the ledger (or the quarantine) recorded is taken for
+    the content hashed then and not read; any other is hashed. `verify` hashes every file. A quarantined
+    file is not read again until its content changes: same path and hash is skipped.
     """
+    loaded, quarantined = loaded_files(con), quarantined_files(con)
     pending = []
     for listed in listing.of(report.table, READY):
+        seen = loaded.get(listed.relative)
+        if not verify and seen is not None and seen.unchanged(listed.bytes, listed.mtime_ns):
+            report.files_already_loaded += 1
+            continue
+        quarantined_as = quarantined.get(listed.relative, [])
+        if not verify and any(q.unchanged(listed.bytes, listed.mtime_ns) for q in quarantined_as):
+            report.still_quarantined.append(listed.relative)
+            continue
         file = landing_file(report.table, listed.relative, listed.absolute, listed.format)
-        if file.path in already:
-            if already[file.path] != file.sha256:
-                report.errors.append(str(ChangedFileError(file.path, already[file.path], file.sha256)))
+        report.files_hashed += 1
+        if seen is not None:
+            if seen.sha256 != file.sha256:
+                report.errors.append(str(ChangedFileError(file.path, seen.sha256, file.sha256)))
             else:
                 report.files_already_loaded += 1
-        elif (file.path, file.sha256) in quarantined:
+                restamp(con, file)
+        elif any(q.sha256 == file.sha256 for q in quarantined_as):
             report.still_quarantined.append(file.path)
         else:
             pending.append(file)
@@ -295,10 +310,11 @@ def load_table(
     earliest: datetime,
     load_time: datetime,
     progress: Progress,
+    verify: bool = False,
 ) -> TableLoad:
     report = TableLoad(table)
     _note_listing(report, listing)
-    pending = _pending_files(listing, report, loaded_hashes(con), quarantined_contents(con))
+    pending = _pending_files(con, listing, report, verify=verify)
     if table == EVENTS:
         _load_event_files(con, pending, report, salt, earliest, load_time, progress)
     else:
@@ -318,6 +334,7 @@ def load_landing_sources(
     settle_seconds: float = 0,
     earliest: datetime = EARLIEST_TIMESTAMP,
     load_time: datetime | None = None,
+    verify: bool = False,
 ) -> list[TableLoad]:
     """Load every new, complete file of the given landing sources; report, per raw table, what was not loaded.
 
@@ -326,6 +343,8 @@ def load_landing_sources(
     than a day after `load_time` (default: the product clock, orchestration.clock) as future_timestamp and
     timestamp_out_of_range; every time the load writes (loaded_at, rejected_at, the ledger's) is `load_time`,
     so a replay with a pinned clock writes what the original load wrote.
+    Files the ledger holds with the same size and modification time are not read; `verify` re-hashes every
+    landed file, to find one changed in place.
     Personal data is hashed with `salt` (by default FUNNELHOUSE_PII_SALT, see salt.py); SaltError, before
     anything is loaded, when the warehouse was built with another salt or a real landing zone has none.
     """
@@ -343,7 +362,16 @@ def load_landing_sources(
             con.execute(table_ddl(csv_source))
         pii.Pseudonymiser(salt, phone_regions).register(con)
         reports = [
-            load_table(con, listing, table, salt=salt, earliest=earliest, load_time=load_time, progress=progress)
+            load_table(
+                con,
+                listing,
+                table,
+                salt=salt,
+                earliest=earliest,
+                load_time=load_time,
+                progress=progress,
+                verify=verify,
+            )
             for source in sources
             for table in LANDING_SOURCES[source]
         ]

@@ -5,6 +5,10 @@ when a setting that shapes history changes.
 in the warehouse, so a setting cannot be undone by the next run that does not repeat it. Incremental models
 keep rows built under the old setting, so a change of a var or seed they depend on rebuilds everything in
 full; vars read only by models rebuilt on every run take effect on the next run by themselves.
+
+A run with nothing new to build skips dbt: every model's rows follow from the raw tables, the vars, the
+seeds and the code alone (the warehouse's clock is the data's, never the wall clock's), so when none of
+them changed since the build the serving copy publishes, building again would write the same rows.
 """
 
 import hashlib
@@ -17,7 +21,7 @@ from typing import Any
 import yaml
 
 from orchestration import warehouse
-from orchestration.assets.dbt_project import DBT_PROJECT_DIR, SEEDS_DIR
+from orchestration.project_files import DBT_PROJECT_DIR, SEEDS_DIR, code_version
 
 # Vars and seeds that incremental models bake into the rows they keep.
 HISTORY_VARS = ("reporting_timezone", "reporting_currency", "session_timeout_minutes", "late_arrival_days")
@@ -35,6 +39,8 @@ _DDL = (
         is_built boolean not null,
         recorded_at timestamptz not null
     )""",
+    # What the build read (raw tables, vars, seeds, code), as one hash: equal hashes, equal models.
+    "alter table meta.build_settings add column if not exists inputs_sha256 varchar",
 )
 
 
@@ -49,6 +55,8 @@ class BuildPlan:
     vars: dict[str, Any]
     full_refresh: bool
     reason: str | None  # why history is rebuilt, when it is
+    # Nothing new since this build, which the serving copy publishes: the build is skipped.
+    unchanged_since: int | None = None
 
     @property
     def dbt_vars_argument(self) -> str:
@@ -78,6 +86,53 @@ def _seed_fingerprints() -> dict[str, str]:
     return {seed: hashlib.sha256((SEEDS_DIR / f"{seed}.csv").read_bytes()).hexdigest()[:16] for seed in HISTORY_SEEDS}
 
 
+def _all_seed_fingerprints() -> dict[str, str]:
+    return {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in sorted(SEEDS_DIR.glob("*.csv"))}
+
+
+def _raw_state(con) -> tuple:
+    """Changes with every load and every erasure: what the models read from raw. (Pending rebuilds come
+    with their erasure, and emptying them once built is no change to build.)"""
+    return con.execute(
+        "select (select max(load_id) from raw.load_ledger), (select max(erasure_id) from raw.erasures)"
+    ).fetchone()
+
+
+def build_inputs_sha256(con, effective_vars: dict[str, Any]) -> str:
+    inputs = {
+        "raw": _raw_state(con),
+        "vars": effective_vars,
+        "seeds": _all_seed_fingerprints(),
+        "code": code_version(),
+    }
+    return hashlib.sha256(json.dumps(inputs, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _requested_vars(con, overrides: dict[str, Any]) -> dict[str, Any]:
+    """The vars recorded by the latest run, with this run's on top: a setting stays until changed."""
+    latest = con.execute("select requested_vars from meta.build_settings order by build_id desc limit 1").fetchone()
+    return {**(json.loads(latest[0]) if latest else {}), **overrides}
+
+
+def _unchanged_since(con, effective_vars: dict[str, Any], published_build: int | None) -> int | None:
+    """The last build, when the serving copy publishes it and it read exactly what a build would read now."""
+    last = con.execute(
+        "select build_id, inputs_sha256 from meta.build_settings where is_built order by build_id desc limit 1"
+    ).fetchone()
+    if last and last[0] == published_build and last[1] == build_inputs_sha256(con, effective_vars):
+        return last[0]
+    return None
+
+
+def nothing_to_build(con, published_build: int | None) -> int | None:
+    """For a run that sets no vars and loads nothing: the build that is still current, if one is."""
+    if not con.execute(
+        "select count(*) from information_schema.tables where table_schema = 'meta' and table_name = 'build_settings'"
+    ).fetchone()[0]:
+        return None
+    return _unchanged_since(con, {**project_var_defaults(), **_requested_vars(con, {})}, published_build)
+
+
 def _shape(effective_vars: dict[str, Any], seeds: dict[str, str]) -> dict[str, Any]:
     return {**{name: effective_vars.get(name) for name in HISTORY_VARS}, **{f"seed {s}": seeds[s] for s in seeds}}
 
@@ -86,17 +141,20 @@ def _changes(built: dict[str, Any], now: dict[str, Any]) -> list[str]:
     return [f"{name} {built.get(name)!r} -> {now[name]!r}" for name in now if built.get(name) != now[name]]
 
 
-def plan_build(db_path: Path, overrides: dict[str, Any], *, full_refresh: bool) -> BuildPlan:
-    """Decide the vars and whether to rebuild history; record the plan as not yet built."""
+def plan_build(
+    db_path: Path, overrides: dict[str, Any], *, full_refresh: bool, published_build: int | None = None
+) -> BuildPlan:
+    """Decide the vars, whether to rebuild history, and whether to build at all; record a plan that builds
+    as not yet built. `published_build` is the build the serving copy holds: with nothing new since it,
+    the plan builds nothing."""
     con = warehouse.connect(db_path)
     try:
         for ddl in _DDL:
             con.execute(ddl)
-        latest = con.execute("select requested_vars from meta.build_settings order by build_id desc limit 1").fetchone()
         last_built = con.execute(
             "select effective_vars, seed_sha256 from meta.build_settings where is_built order by build_id desc limit 1"
         ).fetchone()
-        requested = {**(json.loads(latest[0]) if latest else {}), **overrides}
+        requested = _requested_vars(con, overrides)
         effective = {**project_var_defaults(), **requested}
         seeds = _seed_fingerprints()
         changes = (
@@ -107,9 +165,12 @@ def plan_build(db_path: Path, overrides: dict[str, Any], *, full_refresh: bool) 
         reason = "settings that shape history changed: " + "; ".join(changes) if changes else None
         if full_refresh and not reason:
             reason = "--full-refresh"
+        if reason is None and (current := _unchanged_since(con, effective, published_build)) is not None:
+            return BuildPlan(build_id=current, vars=effective, full_refresh=False, reason=None, unchanged_since=current)
         build_id = con.execute("select coalesce(max(build_id), 0) + 1 from meta.build_settings").fetchone()[0]
         con.execute(
-            "insert into meta.build_settings values (?, ?, ?, ?, ?, ?, false, ?)",
+            "insert into meta.build_settings (build_id, requested_vars, effective_vars, seed_sha256, full_refresh, "
+            "reason, is_built, recorded_at, inputs_sha256) values (?, ?, ?, ?, ?, ?, false, ?, ?)",
             [
                 build_id,
                 json.dumps(requested, sort_keys=True),
@@ -118,6 +179,7 @@ def plan_build(db_path: Path, overrides: dict[str, Any], *, full_refresh: bool) 
                 reason is not None,
                 reason,
                 datetime.now(UTC),
+                build_inputs_sha256(con, effective),
             ],
         )
     finally:

@@ -104,10 +104,9 @@ def run(
     """
     from orchestration.build_settings import parse_vars
     from orchestration.loader.salt import SaltError, fingerprint, salt_for
-    from orchestration.pipeline import run_pipeline
-    from orchestration.summary import format_summary, last_load_id, summarise_run
-    from orchestration.writer_lock import WarehouseBusy
+    from orchestration.nothing_new import current_build
 
+    started = time.monotonic()
     settings = Settings.from_env(landing, db)
     if not settings.landing_dir.is_dir():
         raise click.ClickException(
@@ -122,9 +121,32 @@ def run(
         salt = salt_for(settings.landing_dir)
     except SaltError as missing:
         raise click.ClickException(str(missing)) from missing
+    if (
+        not (full_refresh or dbt_vars or verify)
+        and (
+            build := current_build(
+                settings.landing_dir,
+                settings.db_path,
+                settings.serving_db,
+                settle_seconds=settings.settle_for(scheduled=False),
+            )
+        )
+        is not None
+    ):
+        click.echo(
+            f"Nothing new: every file in {settings.landing_dir} is loaded, and no var, seed or code changed since "
+            f"build {build}, which the serving copy publishes: {settings.serving_db}"
+        )
+        click.echo(f"Finished in {time.monotonic() - started:.1f} s.")
+        return
+
+    # Dagster and dbt are loaded only for a run with something to do.
+    from orchestration.pipeline import run_pipeline
+    from orchestration.summary import format_summary, last_load_id, summarise_run
+    from orchestration.writer_lock import WarehouseBusy
+
     click.echo(f"Funnelhouse: loading {settings.landing_dir} into {settings.db_path}")
     click.echo(f"Personal data hashed with the salt of fingerprint {fingerprint(salt)}")
-    started = time.monotonic()
     before = last_load_id(settings.db_path)
     try:
         outcome = run_pipeline(

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb
+
 from orchestration import warehouse
 from orchestration.warehouse import path_literal
 
@@ -47,18 +49,34 @@ def serving_url(serving_path: Path) -> str:
     return f"duckdb:///{serving_path.resolve()}?access_mode=read_only"
 
 
-def _built_with(con) -> str | None:
-    """The dbt vars the published marts were built with: a reader learns the reporting currency and time zone
-    from the copy itself, not from the project's defaults, which a run may have overridden."""
+def _built_with(con) -> tuple[int | None, str | None]:
+    """The build the published marts come from, and the dbt vars it used: a reader learns the reporting
+    currency and time zone from the copy itself, not from the project's defaults, which a run may have
+    overridden; the next run learns whether anything is new since (build_settings.plan_build)."""
     recorded = con.execute(
         "select count(*) from information_schema.tables where table_schema = 'meta' and table_name = 'build_settings'"
     ).fetchone()[0]
     if not recorded:
-        return None
+        return None, None
     built = con.execute(
-        "select cast(effective_vars as varchar) from meta.build_settings where is_built order by build_id desc limit 1"
+        "select build_id, cast(effective_vars as varchar) from meta.build_settings where is_built "
+        "order by build_id desc limit 1"
     ).fetchone()
-    return built[0] if built else None
+    return built or (None, None)
+
+
+def published_build(serving_path: Path) -> int | None:
+    """The build the serving copy publishes; None when there is no copy, or one older than this record."""
+    if not serving_path.is_file():
+        return None
+    try:
+        with duckdb.connect(str(serving_path), read_only=True) as con:
+            columns = {
+                name for (name,) in con.execute("select column_name from (describe meta.publication)").fetchall()
+            }
+            return con.execute("select build_id from meta.publication").fetchone()[0] if "build_id" in columns else None
+    except duckdb.Error:
+        return None  # unreadable or half-written by hand: publish again
 
 
 def publish_serving_copy(db_path: Path, serving_path: Path, run_id: str | None = None) -> Publication:
@@ -82,14 +100,14 @@ def publish_serving_copy(db_path: Path, serving_path: Path, run_id: str | None =
         con.execute(
             "create table serving.meta.publication as select $published_at::timestamptz as published_at, "
             "$run_id::varchar as run_id, $warehouse as warehouse_file, $tables as tables, $rows as rows, "
-            "$dbt_vars::json as dbt_vars",
+            "$dbt_vars::json as dbt_vars, $build_id::bigint as build_id",
             {
                 "published_at": datetime.now(UTC),
                 "run_id": run_id,
                 "warehouse": str(db_path),
                 "tables": len(tables),
                 "rows": rows,
-                "dbt_vars": _built_with(con),
+                **dict(zip(("build_id", "dbt_vars"), _built_with(con), strict=True)),
             },
         )
         con.execute("detach serving")

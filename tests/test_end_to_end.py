@@ -135,9 +135,15 @@ def test_no_plain_email_phone_or_full_ip_in_any_table(shop):
     assert sorted(set(personal) & _personal_looking_tokens(text_values(settings.db_path))) == []
 
 
-def test_a_second_run_loads_nothing_new(shop):
+def _builds_and_publication(settings: Settings) -> tuple:
+    builds = query(settings.db_path, "select count(*) from meta.build_settings")[0][0]
+    return builds, query(settings.serving_db, "select published_at, build_id from meta.publication")[0]
+
+
+def test_a_second_run_loads_nothing_new_and_skips_the_build(shop):
     truth, settings, _ = shop
     before = last_load_id(settings.db_path)
+    built_before = _builds_and_publication(settings)
 
     outcome = run_pipeline(settings)
 
@@ -145,6 +151,19 @@ def test_a_second_run_loads_nothing_new(shop):
     summary = summarise_run(settings.db_path, before)
     assert (summary.files_loaded, summary.events_loaded) == (0, 0)
     assert summary.staged_events == truth["events"]["valid_unique"]
+    assert _builds_and_publication(settings) == built_before
+
+
+def test_the_cli_says_when_nothing_is_new_without_starting_the_job(shop, monkeypatch):
+    _, settings, _ = shop
+    import orchestration.pipeline
+
+    monkeypatch.setattr(orchestration.pipeline, "run_pipeline", lambda *args, **kwargs: pytest.fail("job started"))
+
+    result = CliRunner().invoke(main, ["run", "--landing", str(settings.landing_dir), "--db", str(settings.db_path)])
+
+    assert result.exit_code == 0, result.output
+    assert f"Nothing new: every file in {settings.landing_dir} is loaded" in result.output
 
 
 def test_cli_run_exits_non_zero_and_names_a_changed_file(tmp_path, monkeypatch):

@@ -15,6 +15,7 @@ from orchestration.assets.landing import raw_table_key
 from orchestration.build_settings import mark_built, parse_vars, plan_build
 from orchestration.erasure import clear_pending_rebuilds, latest_pending_rebuild
 from orchestration.resources import WarehouseResource
+from orchestration.serving import published_build
 from orchestration.writer_lock import writer_lock
 
 
@@ -41,7 +42,18 @@ def funnelhouse_dbt_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, config: DbtBuildConfig
 ):
     with writer_lock(warehouse.db):
-        plan = plan_build(warehouse.db, parse_vars(config.vars), full_refresh=config.full_refresh)
+        plan = plan_build(
+            warehouse.db,
+            parse_vars(config.vars),
+            full_refresh=config.full_refresh,
+            published_build=published_build(warehouse.serving_db),
+        )
+        if plan.unchanged_since is not None:
+            context.log.info(
+                f"Nothing new since build {plan.unchanged_since}, which the serving copy publishes: no file "
+                "loaded, no erasure, and the same vars, seeds and code. The dbt build is skipped."
+            )
+            return
         erasures_to_fold_in = latest_pending_rebuild(warehouse.db)
         if plan.full_refresh:
             context.log.info(f"Rebuilding every model in full: {plan.reason}")

@@ -5,9 +5,7 @@ from pathlib import Path
 
 from dagster_dbt import DbtCliResource, DbtProject
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
-SEEDS_DIR = REPO_ROOT / "seeds"
+from orchestration.project_files import DBT_PROJECT_DIR, SEEDS_DIR
 
 # The profile's default target reads the serving copy (for people typing `dbt` or `mf`); runs write here.
 WRITING_TARGET = "local"

@@ -1,12 +1,17 @@
-"""`make bench`: load and first-run speed at about 10M events over 90 days, against bare DuckDB on the same
-files, the attribution models alone over the first run's paths, the cost of a one-day incremental run
-against a full build, and the demand forecast of 5,000 products x 365 days.
+"""`make bench`: how the cost of a run grows with the data, at about 1M, 3M and 10M event lines over 90 days.
+
+At each scale, against a floor (DuckDB alone on the same event files: its typed JSON reader, de-duplicate,
+sessionize, a daily funnel): the loader alone, the whole first run, a run with nothing new, and a full build
+over 89 days followed by the one-day incremental run of the last day; with peak memory and where the time
+goes (dbt's run_results.json, the loader's phases). At the largest scale also the attribution models alone
+and the demand forecast of 5,000 products x 365 days.
 
 Each measured step runs in its own process so its peak memory (max RSS) is its own. Figures go to
-BENCHMARKS.md; the generated landing zone is cached under data/bench/.
+BENCHMARKS.md (above its history); each scale's landing zone is cached under data/bench/<scale>/.
 
-FUNNELHOUSE_BENCH_VISITORS and FUNNELHOUSE_BENCH_DIR make a small smoke run possible; a bench dir other than
-data/bench gets its report inside it, so a smoke run never overwrites the real figures.
+FUNNELHOUSE_BENCH_VISITORS (one scale of that many visitors) and FUNNELHOUSE_BENCH_DIR make a small smoke
+run possible; a bench dir other than data/bench gets its report inside it, so a smoke run never overwrites
+the real figures.
 """
 
 import json
@@ -23,18 +28,24 @@ from pathlib import Path
 import duckdb
 
 from orchestration import clock
-from orchestration.assets.dbt_project import DBT_PROJECT_DIR, WRITING_TARGET, venv_dbt_executable
+from orchestration.assets.dbt_project import DBT_PROJECT, DBT_PROJECT_DIR, WRITING_TARGET, venv_dbt_executable
 from orchestration.generator.landing_zone import LANDING_FOLDERS
 
 DEFAULT_BENCH_DIR = Path("data/bench")
 BENCH_DIR = Path(os.environ.get("FUNNELHOUSE_BENCH_DIR", DEFAULT_BENCH_DIR))
-LANDING = BENCH_DIR / "landing"
-STAGED = BENCH_DIR / "staged"
-# About 10.8 event lines per visitor, however many days the visits spread over: 1M visitors give about 10.8M.
-VISITORS = int(os.environ.get("FUNNELHOUSE_BENCH_VISITORS", 1_000_000))
+# About 10.8 event lines per visitor, however many days the visits spread over.
+SCALES = (
+    {f"{int(os.environ['FUNNELHOUSE_BENCH_VISITORS']):,} visitors": int(os.environ["FUNNELHOUSE_BENCH_VISITORS"])}
+    if "FUNNELHOUSE_BENCH_VISITORS" in os.environ
+    else {"1M": 100_000, "3M": 300_000, "10M": 1_000_000}
+)
 DAYS = 90
 REPORT = Path("BENCHMARKS.md") if BENCH_DIR.resolve() == DEFAULT_BENCH_DIR.resolve() else BENCH_DIR / "BENCHMARKS.md"
+# The report replaces everything above this line of BENCHMARKS.md; the history below it is kept.
+HISTORY_MARKER = "<!-- figures of earlier issues, by hand, below -->"
 FUNNELHOUSE = str(Path(sys.executable).parent / "funnelhouse")
+# Dagster-dbt writes each build's target folder here (the newest holds the last build's run_results.json).
+DBT_RUNS_DIR = DBT_PROJECT.project_dir / DBT_PROJECT.target_path
 
 
 @dataclass(frozen=True)
@@ -65,12 +76,17 @@ def _python(code: str) -> list[str]:
     return [sys.executable, "-c", code]
 
 
-def _bare_duckdb_sql(landing: Path, db: Path) -> str:
-    """The same work with nothing of ours: read every event file, keep the first delivery, type the fields."""
-    text_files = sorted(
-        str(p) for pattern in ("**/*.jsonl", "**/*.jsonl.gz") for p in (landing / "events").glob(pattern)
-    )
-    parquet_files = sorted(str(p) for p in (landing / "events").glob("**/*.parquet"))
+def _event_files(landing: Path) -> tuple[list[str], list[str]]:
+    events = landing / "events"
+    text = sorted(str(p) for pattern in ("**/*.jsonl", "**/*.jsonl.gz") for p in events.glob(pattern))
+    return text, sorted(str(p) for p in events.glob("**/*.parquet"))
+
+
+def _floor_sql(landing: Path, db: Path) -> str:
+    """The floor: the same event files through nothing of ours. DuckDB's typed JSON reader (lines it cannot
+    type are skipped, where the loader judges and keeps them), the first delivery of each event id, sessions
+    by a 30-minute gap, and a daily funnel of sessions, product views, carts and purchases."""
+    text_files, parquet_files = _event_files(landing)
     return f"""
 import duckdb
 con = duckdb.connect({str(db)!r})
@@ -78,28 +94,45 @@ con.execute("set memory_limit = '2GB'")
 con.execute("set enable_progress_bar = false")
 con.execute('''
 create table events as
-with lines as (
-    select raw, filename as source_file, row_number() over () as line_number
-    from read_csv({text_files!r}, columns = {{'raw': 'varchar'}}, delim = '\\x1e', quote = '', escape = '',
-                  header = false, auto_detect = false, ignore_errors = true, filename = true,
-                  max_line_size = 8388608)
+with delivered as (
+    select event_id, event_name, try_cast(occurred_at as timestamptz) as occurred_at, anonymous_id, user_id,
+        properties, filename
+    from read_json({text_files!r}, format = 'newline_delimited', ignore_errors = true, filename = true,
+        columns = {{'event_id': 'VARCHAR', 'event_name': 'VARCHAR', 'occurred_at': 'VARCHAR',
+                   'sent_at': 'VARCHAR', 'anonymous_id': 'VARCHAR', 'user_id': 'VARCHAR', 'page': 'JSON',
+                   'campaign': 'JSON', 'context': 'JSON', 'properties': 'JSON'}})
     union all
-    select to_json(p)::varchar, 'parquet', 0 from read_parquet({parquet_files!r}) as p
-),
-fields as (
-    select json_extract_string(raw, ['$.event_id', '$.event_name', '$.occurred_at', '$.anonymous_id',
-                                     '$.user_id']) as f,
-           json_extract(raw, '$.properties') as properties, source_file, line_number
-    from lines
-    where json_valid(raw)
+    select event_id, event_name, try_cast(occurred_at as timestamptz), anonymous_id, user_id,
+        cast(properties as json), filename
+    from read_parquet({parquet_files!r}, filename = true, union_by_name = true)
 )
-select f[1] as event_id, f[2] as event_name, try_cast(f[3] as timestamptz) as occurred_at,
-       f[4] as anonymous_id, f[5] as user_id, properties
-from fields
-where f[1] is not null
-qualify row_number() over (partition by f[1] order by source_file, line_number) = 1
+select event_id, event_name, occurred_at, anonymous_id, user_id, properties from delivered
+where event_id is not null and anonymous_id is not null and occurred_at is not null
+qualify row_number() over (partition by event_id order by filename) = 1
 ''')
-print(con.execute('select count(*) from events').fetchone()[0], 'events')
+con.execute('''
+create table sessions as
+with gaps as (
+    select *, coalesce(occurred_at - lag(occurred_at) over (partition by anonymous_id order by occurred_at)
+        > interval 30 minute, true) as starts_session
+    from events
+),
+numbered as (
+    select *, sum(cast(starts_session as integer)) over (partition by anonymous_id order by occurred_at
+        rows unbounded preceding) as session_number
+    from gaps
+)
+select anonymous_id, session_number, min(occurred_at) as started_at,
+    bool_or(event_name = 'view_item') as viewed_item, bool_or(event_name = 'add_to_cart') as added_to_cart,
+    bool_or(event_name = 'purchase') as purchased
+from numbered group by all
+''')
+con.execute('''
+create table funnel_daily as
+select cast(started_at as date) as day, count(*) as sessions, count(*) filter (where viewed_item) as viewed,
+    count(*) filter (where added_to_cart) as carted, count(*) filter (where purchased) as purchased
+from sessions group by all
+''')
 """
 
 
@@ -108,40 +141,53 @@ def _today() -> date:
     return clock.today()
 
 
-def _cached_landing_fits() -> bool:
-    """Of the bench's size and wholly in the past: the loader rejects events dated over a day after the load."""
-    truth = LANDING / "truth.json"
+@dataclass(frozen=True)
+class Scale:
+    label: str
+    visitors: int
+
+    @property
+    def dir(self) -> Path:
+        return BENCH_DIR / self.label.replace(",", "").replace(" ", "-")
+
+    @property
+    def landing(self) -> Path:
+        return self.dir / "landing"
+
+
+def _cached_landing_fits(scale: Scale) -> bool:
+    """Of the scale's size and wholly in the past: the loader rejects events dated over a day after the load."""
+    truth = scale.landing / "truth.json"
     if not truth.exists():
         return False
     parameters = json.loads(truth.read_text())["parameters"]
-    same_size = (parameters["days"], parameters["visitors"]) == (DAYS, VISITORS)
+    same_size = (parameters["days"], parameters["visitors"]) == (DAYS, scale.visitors)
     return same_size and date.fromisoformat(parameters["end_date"]) < _today()
 
 
-def _ensure_landing() -> float | None:
-    """Generate the bench landing zone once per size; the generation time when it was generated now."""
-    if _cached_landing_fits():
-        return None
-    shutil.rmtree(LANDING, ignore_errors=True)
-    started = time.monotonic()
-    subprocess.run(
-        [
-            FUNNELHOUSE,
-            "generate",
-            "--out",
-            str(LANDING),
-            "--visitors",
-            str(VISITORS),
-            "--days",
-            str(DAYS),
-            "--start-date",
-            (_today() - timedelta(days=DAYS)).isoformat(),  # ends yesterday: every event is in the past
-        ],
-        check=True,
-    )
-    seconds = time.monotonic() - started
-    (BENCH_DIR / "generation.json").write_text(json.dumps({"seconds": seconds}))
-    return seconds
+def _ensure_landing(scale: Scale) -> float:
+    """Generate the scale's landing zone once; the time its generation took."""
+    generation = scale.dir / "generation.json"
+    if not _cached_landing_fits(scale):
+        shutil.rmtree(scale.landing, ignore_errors=True)
+        started = time.monotonic()
+        subprocess.run(
+            [
+                FUNNELHOUSE,
+                "generate",
+                "--out",
+                str(scale.landing),
+                "--visitors",
+                str(scale.visitors),
+                "--days",
+                str(DAYS),
+                "--start-date",
+                (_today() - timedelta(days=DAYS)).isoformat(),  # ends yesterday: every event is in the past
+            ],
+            check=True,
+        )
+        generation.write_text(json.dumps({"seconds": time.monotonic() - started}))
+    return json.loads(generation.read_text())["seconds"]
 
 
 def _fresh(db: Path) -> Path:
@@ -154,32 +200,128 @@ def _run(landing: Path, db: Path) -> Measurement:
     return _measure([FUNNELHOUSE, "run", "--landing", str(landing), "--db", str(db)])
 
 
-def _of_day(path: Path, day: date) -> bool:
+@dataclass(frozen=True)
+class NodeTiming:
+    name: str  # "model.<name>" or "test.<name>"
+    seconds: float
+
+
+def _last_build_timings() -> list[NodeTiming]:
+    """Every model's and test's time in the newest dbt build (dagster-dbt keeps a target folder per run),
+    slowest first."""
+    results = max(DBT_RUNS_DIR.glob("*/run_results.json"), key=lambda path: path.stat().st_mtime)
+    nodes = json.loads(results.read_text())["results"]
+    timings = [
+        NodeTiming(f"{node['unique_id'].split('.')[0]}.{node['unique_id'].split('.')[2]}", node["execution_time"])
+        for node in nodes
+    ]
+    return sorted(timings, key=lambda timing: -timing.seconds)
+
+
+@dataclass(frozen=True)
+class Timed:
+    """A run, and where its dbt build spent its time."""
+
+    measurement: Measurement
+    nodes: list[NodeTiming]
+
+
+def _timed_run(landing: Path, db: Path) -> Timed:
+    measurement = _run(landing, db)
+    return Timed(measurement, _last_build_timings())
+
+
+def _of_day(landing: Path, path: Path, day: date) -> bool:
     """Event files sit in a folder per day and daily exports carry the day in their name; the catalog has no day."""
-    relative = path.relative_to(LANDING).as_posix()
+    relative = path.relative_to(landing).as_posix()
     return relative.startswith(f"events/{day:%Y/%m/%d}/") or relative.endswith(f"_{day.isoformat()}.csv")
 
 
-def _stage(files: list[Path]) -> None:
+def _stage(landing: Path, staged: Path, files: list[Path]) -> None:
     """Hard links: the loader reads and hashes them as landed files, and staging copies nothing."""
     for file in files:
-        target = STAGED / file.relative_to(LANDING)
+        target = staged / file.relative_to(landing)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.hardlink_to(file)
 
 
-def _incremental_runs(last_day: date) -> tuple[Measurement, Measurement]:
+def _incremental_runs(scale: Scale, last_day: date) -> tuple[Timed, Timed]:
     """A warehouse built from every day but the last, then the last day landing on it, as on a daily schedule."""
-    files = sorted(path for folder in LANDING_FOLDERS for path in (LANDING / folder).rglob("*") if path.is_file())
-    shutil.rmtree(STAGED, ignore_errors=True)
-    db = _fresh(BENCH_DIR / "incremental.duckdb")
-    _stage([file for file in files if not _of_day(file, last_day)])
-    build = _run(STAGED, db)
-    print(f"bench: full build over the first {DAYS - 1} days {build.seconds:.1f} s", flush=True)
-    _stage([file for file in files if _of_day(file, last_day)])
-    one_day = _run(STAGED, db)
-    print(f"bench: one-day incremental run {one_day.seconds:.1f} s", flush=True)
+    landing, staged = scale.landing, scale.dir / "staged"
+    files = sorted(path for folder in LANDING_FOLDERS for path in (landing / folder).rglob("*") if path.is_file())
+    shutil.rmtree(staged, ignore_errors=True)
+    db = _fresh(scale.dir / "incremental.duckdb")
+    _stage(landing, staged, [file for file in files if not _of_day(landing, file, last_day)])
+    build = _timed_run(staged, db)
+    print(f"bench {scale.label}: full build over {DAYS - 1} days {build.measurement.seconds:.1f} s", flush=True)
+    _stage(landing, staged, [file for file in files if _of_day(landing, file, last_day)])
+    one_day = _timed_run(staged, db)
+    print(f"bench {scale.label}: one-day incremental run {one_day.measurement.seconds:.1f} s", flush=True)
     return build, one_day
+
+
+@dataclass(frozen=True)
+class LoaderRun:
+    measurement: Measurement
+    phases: dict[str, float]  # seconds per phase of the loader, summed over its tables
+
+
+_LOAD_WITH_PHASES = """
+import json, sys
+from pathlib import Path
+from orchestration.loader.load import load_landing_sources
+
+phases = {}
+for report in load_landing_sources(Path(sys.argv[1]), Path(sys.argv[2])):
+    for phase, seconds in report.seconds_by_phase.items():
+        phases[phase] = phases.get(phase, 0) + seconds
+Path(sys.argv[3]).write_text(json.dumps(phases))
+"""
+
+
+def _loader_alone(scale: Scale) -> LoaderRun:
+    """Every landing source into a fresh warehouse, with the seconds of each of the loader's phases."""
+    phases = scale.dir / "loader_phases.json"
+    db = _fresh(scale.dir / "load.duckdb")
+    measurement = _measure([sys.executable, "-c", _LOAD_WITH_PHASES, str(scale.landing), str(db), str(phases)])
+    return LoaderRun(measurement, json.loads(phases.read_text()))
+
+
+@dataclass(frozen=True)
+class ScaleFigures:
+    scale: Scale
+    events: int
+    generation: float
+    floor: Measurement
+    load: LoaderRun
+    first: Timed
+    nothing_new: Measurement
+    build: Timed
+    one_day: Timed
+
+    @property
+    def peak_rss_mib(self) -> float:
+        timed = (self.first, self.build, self.one_day)
+        steps = [self.floor, self.load.measurement, self.nothing_new, *(t.measurement for t in timed)]
+        return max(step.peak_rss_mib for step in steps)
+
+
+def _bench_scale(scale: Scale) -> ScaleFigures:
+    scale.dir.mkdir(parents=True, exist_ok=True)
+    generation = _ensure_landing(scale)
+    truth = json.loads((scale.landing / "truth.json").read_text())
+    events = truth["events"]["lines"]
+    print(f"bench {scale.label}: {events:,} event lines in {scale.landing}", flush=True)
+    floor = _measure(_python(_floor_sql(scale.landing, _fresh(scale.dir / "floor.duckdb"))))
+    print(f"bench {scale.label}: floor {floor.seconds:.1f} s", flush=True)
+    load = _loader_alone(scale)
+    print(f"bench {scale.label}: load {load.measurement.seconds:.1f} s", flush=True)
+    first = _timed_run(scale.landing, _fresh(scale.dir / "run.duckdb"))
+    print(f"bench {scale.label}: first run {first.measurement.seconds:.1f} s", flush=True)
+    nothing_new = _run(scale.landing, scale.dir / "run.duckdb")
+    print(f"bench {scale.label}: run with nothing new {nothing_new.seconds:.1f} s", flush=True)
+    build, one_day = _incremental_runs(scale, date.fromisoformat(truth["parameters"]["end_date"]))
+    return ScaleFigures(scale, events, generation, floor, load, first, nothing_new, build, one_day)
 
 
 # Every path into credit: paths, the Markov chain and its solution, the seven models, the path mart.
@@ -246,125 +388,133 @@ def _forecast_bench() -> tuple[Measurement, dict]:
 def main() -> None:
     os.environ.setdefault("FUNNELHOUSE_PII_SALT", BENCH_SALT)
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
-    _ensure_landing()
-    truth = json.loads((LANDING / "truth.json").read_text())
-    parameters = truth["parameters"]
-    generation = json.loads((BENCH_DIR / "generation.json").read_text())["seconds"]
-    events = truth["events"]["lines"]
-
-    print(f"bench: {events:,} event lines in {LANDING}", flush=True)
-    bare = _measure(_python(_bare_duckdb_sql(LANDING, _fresh(BENCH_DIR / "bare.duckdb"))))
-    print(f"bench: bare DuckDB {bare.seconds:.1f} s", flush=True)
-    load = _measure(
-        _python(
-            "from pathlib import Path; from orchestration.loader.load import load_landing_sources; "
-            f"load_landing_sources(Path({str(LANDING)!r}), Path({str(_fresh(BENCH_DIR / 'load.duckdb'))!r}))"
-        )
-    )
-    print(f"bench: load {load.seconds:.1f} s", flush=True)
-    first_run = _run(LANDING, _fresh(BENCH_DIR / "run.duckdb"))
-    print(f"bench: first run {first_run.seconds:.1f} s", flush=True)
-    second_run = _run(LANDING, BENCH_DIR / "run.duckdb")
-    print(f"bench: second run {second_run.seconds:.1f} s", flush=True)
-    attribution = _attribution_rebuild(BENCH_DIR / "run.duckdb")
+    figures = [_bench_scale(Scale(label, visitors)) for label, visitors in SCALES.items()]
+    largest = figures[-1]
+    attribution = _attribution_rebuild(largest.scale.dir / "run.duckdb")
     print(f"bench: attribution over {attribution.paths:,} paths {attribution.measurement.seconds:.1f} s", flush=True)
-    build, one_day = _incremental_runs(date.fromisoformat(parameters["end_date"]))
     forecast = _forecast_bench()
     print(f"bench: forecast {forecast[1]['products']:,} products {forecast[1]['seconds']:.1f} s", flush=True)
-    _write_report(
-        parameters["start_date"],
-        events,
-        generation,
-        bare,
-        load,
-        first_run,
-        second_run,
-        attribution,
-        build,
-        one_day,
-        forecast,
+    _write_report(figures, attribution, forecast)
+    print(REPORT.read_text().split(HISTORY_MARKER)[0])
+
+
+def _figure_rows(figures: list[ScaleFigures]) -> str:
+    """One row per figure, one column per scale, and the issue's target."""
+
+    def row(name: str, values, target: str = "") -> str:
+        return f"| {name} | " + " | ".join(values) + f" | {target} |"
+
+    def seconds(pick) -> list[str]:
+        return [f"{pick(f):,.1f}" for f in figures]
+
+    return "\n".join(
+        [
+            row("event lines", [f"{f.events:,}" for f in figures]),
+            row(
+                "floor: DuckDB alone (typed JSON reader, de-duplicate, sessionize, daily funnel), s",
+                seconds(lambda f: f.floor.seconds),
+            ),
+            row("loader alone: every landing source into raw, s", seconds(lambda f: f.load.measurement.seconds)),
+            row(
+                "load rate, events/s",
+                [f"{f.events / f.load.measurement.seconds:,.0f}" for f in figures],
+                "at least 300,000 at 10M",
+            ),
+            row(
+                "whole first run (`funnelhouse run`: Dagster, load, dbt build and tests, publish), s",
+                seconds(lambda f: f.first.measurement.seconds),
+            ),
+            row(
+                "whole first run / floor",
+                [f"{f.first.measurement.seconds / f.floor.seconds:.2f}x" for f in figures],
+                "within 4x at 10M, on the way to 3x",
+            ),
+            row("a run with nothing new, s", seconds(lambda f: f.nothing_new.seconds), "seconds"),
+            row(f"full build over the first {DAYS - 1} days, s", seconds(lambda f: f.build.measurement.seconds)),
+            row("one-day incremental run (the last day's files), s", seconds(lambda f: f.one_day.measurement.seconds)),
+            row(
+                "one-day incremental run / full build",
+                [f"{f.one_day.measurement.seconds / f.build.measurement.seconds:.1%}" for f in figures],
+                "under 10% at 3M and 10M",
+            ),
+            row(
+                "peak memory of any step (RSS), MiB", [f"{f.peak_rss_mib:,.0f}" for f in figures], "under 4 GiB at 10M"
+            ),
+            row("generating the landing zone (once), s", seconds(lambda f: f.generation)),
+        ]
     )
-    print(REPORT.read_text())
 
 
-def _row(step: str, seconds: float, events: int | None, peak: Measurement | None) -> str:
-    rate = f"{events / seconds:,.0f}" if events else ""
-    memory = f"{peak.peak_rss_mib:,.0f} MiB" if peak else ""
-    return f"| {step} | {seconds:.1f} | {rate} | {memory} |"
+def _where_dbt_spends(timed: Timed, top: int = 8) -> str:
+    models = sum(n.seconds for n in timed.nodes if not n.name.startswith("test."))
+    tests = sum(n.seconds for n in timed.nodes if n.name.startswith("test."))
+    slowest = ", ".join(f"`{n.name}` {n.seconds:.1f} s" for n in timed.nodes[:top])
+    return (
+        f"{timed.measurement.seconds:.1f} s in all; dbt's nodes {models:.1f} s of models and seeds and "
+        f"{tests:.1f} s of tests (summed over dbt's threads). Slowest: {slowest}."
+    )
+
+
+def _where_time_goes(largest: ScaleFigures) -> str:
+    phases = ", ".join(f"{phase} {seconds:.1f} s" for phase, seconds in largest.load.phases.items())
+    return "\n".join(
+        [
+            f"- Loader alone ({largest.load.measurement.seconds:.1f} s, process start included): {phases}.",
+            f"- Whole first run: {_where_dbt_spends(largest.first)}",
+            f"- Full build over {DAYS - 1} days: {_where_dbt_spends(largest.build)}",
+            f"- One-day incremental run: {_where_dbt_spends(largest.one_day)}",
+        ]
+    )
 
 
 def _write_report(
-    start_date: str,
-    events: int,
-    generation: float,
-    bare: Measurement,
-    load: Measurement,
-    first: Measurement,
-    second: Measurement,
-    attribution: AttributionRebuild,
-    build: Measurement,
-    one_day: Measurement,
-    forecast: tuple[Measurement, dict],
+    figures: list[ScaleFigures], attribution: AttributionRebuild, forecast: tuple[Measurement, dict]
 ) -> None:
     forecast_run, forecast_figures = forecast
-    generate = f"funnelhouse generate --visitors {VISITORS:,} --days {DAYS} --start-date {start_date}"
-    rate = events / load.seconds
-    steps = (bare, load, first, second, attribution.measurement, build, one_day, forecast_run)
-    peak = max(step.peak_rss_mib for step in steps)
-    accuracy = ", ".join(
-        f"{model} MASE {figures['mase']:.3f} / WAPE {figures['wape']:.3f}"
-        for model, figures in forecast_figures["models"].items()
+    largest = figures[-1]
+    generated = ", ".join(
+        f"{f.scale.label}: `funnelhouse generate --visitors {f.scale.visitors:,} --days {DAYS}`" for f in figures
     )
-    rows = "\n".join(
-        [
-            _row("generate the landing zone (once)", generation, events, None),
-            _row("bare DuckDB: read, de-duplicate, type the same event files", bare.seconds, events, bare),
-            _row("loader: every landing source into raw (validation, PII, ledger)", load.seconds, events, load),
-            _row("whole first run (`funnelhouse run`: Dagster, load, dbt build, tests)", first.seconds, events, first),
-            _row("second run, nothing new to load", second.seconds, None, second),
-            _row(
-                f"attribution alone: {attribution.paths:,} paths into {attribution.credit_rows:,} credit rows",
-                attribution.measurement.seconds,
-                None,
-                attribution.measurement,
-            ),
-            _row(f"full build over the first {DAYS - 1} days (fresh warehouse)", build.seconds, None, build),
-            _row("one-day incremental run (the last day's files landed on it)", one_day.seconds, None, one_day),
-            _row(
-                "demand forecast, 5,000 products x 365 days, backtest included",
-                forecast_run.seconds,
-                None,
-                forecast_run,
-            ),
-        ]
+    accuracy = ", ".join(
+        f"{model} MASE {values['mase']:.3f} / WAPE {values['wape']:.3f}"
+        for model, values in forecast_figures["models"].items()
+    )
+    history = (
+        REPORT.read_text().split(HISTORY_MARKER, 1)[1]
+        if REPORT.exists() and HISTORY_MARKER in REPORT.read_text()
+        else "\n"
     )
     REPORT.write_text(
         f"""# Benchmarks
 
 Measured by `make bench` on {datetime.now(UTC):%Y-%m-%d}, {os.cpu_count()} cores, Python {platform.python_version()},
-DuckDB memory limit {os.environ.get("FUNNELHOUSE_DUCKDB_MEMORY_LIMIT", "2GB")}.
-Landing zone: `{generate}`, {events:,} event lines
-(JSONL, gzipped JSONL and Parquet, with duplicates and malformed lines), cached under `{BENCH_DIR}/`.
-The last two rows stage the same files by day: every file but the last day's into a fresh warehouse, then
-the last day's event files and daily exports, as the daily schedule would find them.
+DuckDB memory limit {os.environ.get("FUNNELHOUSE_DUCKDB_MEMORY_LIMIT", "2GB")}, in one run.
+Landing zones of 90 days ending yesterday ({generated}): JSONL, gzipped JSONL and Parquet event files with
+duplicates and malformed lines, and the daily exports; cached under `{BENCH_DIR}/<scale>/`.
+The incremental rows stage the same files by day: every file but the last day's into a fresh warehouse,
+then the last day's event files and daily exports, as the daily schedule would find them.
 
-| step | seconds | events/s | peak memory (RSS) |
-| --- | ---: | ---: | ---: |
-{rows}
+| figure | {" | ".join(f.scale.label for f in figures)} | target |
+| --- | {" | ".join("---:" for _ in figures)} | --- |
+{_figure_rows(figures)}
 
-- Load rate: **{rate:,.0f} events/s** (target at least 300,000).
-- Whole first run / bare DuckDB: **{first.seconds / bare.seconds:.2f}x** (target at most 3x).
-- Peak memory of any step: **{peak:,.0f} MiB** (target under 4 GiB).
-- Attribution (`dbt run` of {", ".join(ATTRIBUTION_MODELS)}) over **{attribution.paths:,} paths**
-  ({attribution.converting_paths:,} converting): **{attribution.measurement.seconds:.1f} s** (target under 60 s for 1M
-  paths), dbt start-up included.
-- One-day incremental run / full build: **{one_day.seconds / build.seconds:.1%}** (target under 10%).
+Peak memory is the largest resident set of a step's processes (dbt's included), read with getrusage.
+
+## Where the time goes at {largest.scale.label}
+
+{_where_time_goes(largest)}
+
+## Attribution and the demand forecast at {largest.scale.label}
+
+- Attribution alone (`dbt run` of {", ".join(ATTRIBUTION_MODELS)}, dbt start-up included) over
+  **{attribution.paths:,} paths** ({attribution.converting_paths:,} converting) into {attribution.credit_rows:,}
+  credit rows: **{attribution.measurement.seconds:.1f} s**, peak {attribution.measurement.peak_rss_mib:,.0f} MiB
+  (target under 60 s for 1M paths).
 - Demand forecast of **{forecast_figures["products"]:,} products x {forecast_figures["days"]} days**, rolling-origin
   backtest included: **{forecast_figures["seconds"]:.1f} s** in the fit, {forecast_run.seconds:.1f} s with the
   process start and the synthetic catalog (target under 120 s). Catalog accuracy: {accuracy}.
 
-Peak memory is the largest resident set of the step's processes (dbt's included), read with getrusage.
-"""
+{HISTORY_MARKER}{history}"""
     )
 
 

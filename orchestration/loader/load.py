@@ -5,7 +5,9 @@ retried only when its content changes; every other file loads. Problems are repo
 TableLoad names its failed, quarantined, waiting, in-progress and ignored files.
 """
 
+import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -16,7 +18,7 @@ import duckdb
 from orchestration import warehouse
 from orchestration.clock import current_instant
 from orchestration.loader import pii
-from orchestration.loader.csv_files import load_csv_file
+from orchestration.loader.csv_files import judge_csv_files, store_judged_rows
 from orchestration.loader.csv_sources import CSV_SOURCES, table_ddl
 from orchestration.loader.event_contract import EARLIEST_TIMESTAMP
 from orchestration.loader.event_files import judge_event_files, store_judged_events
@@ -47,11 +49,11 @@ from orchestration.loader.ledger import (
 )
 from orchestration.loader.salt import pin_salt, salt_for
 
-# Event files are judged in batches of about this much text (compressed files count at an assumed ratio):
-# one parallel query per batch instead of one mostly serial query per file.
+# Files are judged in batches of about this much text (compressed files count at an assumed ratio):
+# one parallel query per batch instead of one mostly serial query (and one query compilation) per file.
 BATCH_BYTES = 256 * 1024 * 1024
 COMPRESSION_RATIO = 5
-COMPRESSED_FORMATS = ("jsonl.gz", "parquet")
+COMPRESSED_FORMATS = ("jsonl.gz", "parquet", "csv.gz")
 LOAD_CHECKPOINT_THRESHOLD = "1GB"
 
 Progress = Callable[[str], None]
@@ -94,6 +96,16 @@ class TableLoad:
     warnings: list[str] = field(default_factory=list)  # empty zone, no events/ folder, CSV columns not loaded
     load_ids: list[int] = field(default_factory=list)
     file_rejections: list[FileRejections] = field(default_factory=list)  # one per file loaded by this run
+    # Where the load's time went ("list and hash", "read and judge", "store", ...), for `make bench`.
+    seconds_by_phase: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds_by_phase[name] = self.seconds_by_phase.get(name, 0.0) + time.perf_counter() - started
 
     def add(self, load_id: int, path: str, outcome: FileOutcome) -> None:
         self.files_loaded += 1
@@ -148,7 +160,7 @@ def _commit_file(
     return load_id, outcome
 
 
-def _event_batches(files: list[LandingFile]) -> Iterator[list[LandingFile]]:
+def _batches(files: list[LandingFile]) -> Iterator[list[LandingFile]]:
     """Consecutive files of about BATCH_BYTES of text: enough rows for every core, little enough for memory."""
     batch: list[LandingFile] = []
     weight = 0
@@ -246,7 +258,8 @@ def _load_event_batch(
     progress: Progress,
 ) -> None:
     try:
-        judge_event_files(con, batch, load_time, salt=salt, earliest=earliest)
+        with report.phase("read and judge events"):
+            judge_event_files(con, batch, load_time, salt=salt, earliest=earliest)
     except (UnreadableFileError, duckdb.Error) as error:
         if len(batch) == 1:
             _quarantined(con, report, batch[0], error, load_time, progress)
@@ -259,42 +272,41 @@ def _load_event_batch(
     for index, file in enumerate(batch):
         try:
             store = partial(store_judged_events, con, index, file, load_time=load_time)
-            load_id, outcome = _commit_file(con, file, store, load_time)
+            with report.phase("store events"):
+                load_id, outcome = _commit_file(con, file, store, load_time)
         except duckdb.Error as error:
             _failed(report, file, error, progress)
             continue
         _stored(report, file, load_id, outcome, progress)
 
 
-def _load_event_files(
+def _load_csv_batch(
     con: duckdb.DuckDBPyConnection,
-    files: list[LandingFile],
-    report: TableLoad,
-    salt: str,
-    earliest: datetime,
-    load_time: datetime,
-    progress: Progress,
-) -> None:
-    for batch in _event_batches(files):
-        _load_event_batch(con, batch, report, load_time, salt, earliest, progress)
-
-
-def _load_csv_files(
-    con: duckdb.DuckDBPyConnection,
-    files: list[LandingFile],
+    batch: list[LandingFile],
     report: TableLoad,
     earliest: datetime,
     load_time: datetime,
     progress: Progress,
 ) -> None:
     source = CSV_SOURCES[report.table]
-    for file in files:
-        store = partial(load_csv_file, con, source, file, earliest=earliest, load_time=load_time)
-        try:
-            load_id, outcome = _commit_file(con, file, store, load_time)
-        except UnreadableFileError as error:
-            _quarantined(con, report, file, error, load_time, progress)
+    try:
+        with report.phase("read and judge CSV files"):
+            read = judge_csv_files(con, source, batch, earliest=earliest, load_time=load_time)
+    except duckdb.Error as error:
+        if len(batch) == 1:
+            _failed(report, batch[0], error, progress)
+            return
+        for file in batch:  # judged alone, the file that fails the query fails alone
+            _load_csv_batch(con, [file], report, earliest, load_time, progress)
+        return
+    for index, (file, file_read) in enumerate(zip(batch, read, strict=True)):
+        if file_read.error is not None:
+            _quarantined(con, report, file, file_read.error, load_time, progress)
             continue
+        store = partial(store_judged_rows, con, source, index, file, file_read, load_time=load_time)
+        try:
+            with report.phase("store CSV rows"):
+                load_id, outcome = _commit_file(con, file, store, load_time)
         except duckdb.Error as error:
             _failed(report, file, error, progress)
             continue
@@ -314,11 +326,13 @@ def load_table(
 ) -> TableLoad:
     report = TableLoad(table)
     _note_listing(report, listing)
-    pending = _pending_files(con, listing, report, verify=verify)
-    if table == EVENTS:
-        _load_event_files(con, pending, report, salt, earliest, load_time, progress)
-    else:
-        _load_csv_files(con, pending, report, earliest, load_time, progress)
+    with report.phase("find new files"):
+        pending = _pending_files(con, listing, report, verify=verify)
+    for batch in _batches(pending):
+        if table == EVENTS:
+            _load_event_batch(con, batch, report, load_time, salt, earliest, progress)
+        else:
+            _load_csv_batch(con, batch, report, earliest, load_time, progress)
     report.rejected_by_reason = _rejections_by_reason(con, table, report.load_ids)
     return report
 

@@ -28,8 +28,11 @@ run: install $(DAGSTER_HOME)/dagster.yaml
 	fi
 	DAGSTER_HOME=$(DAGSTER_HOME) $(BIN)/funnelhouse run
 
+# Two test processes (pytest-xdist), each taking whole files: a file's module fixtures are built once, and the
+# files with the longest setups start first (tests/conftest.py).
+TEST_WORKERS ?= 2
 test: install
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 lint: install
 	$(BIN)/ruff check orchestration tests

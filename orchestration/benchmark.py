@@ -28,7 +28,8 @@ from pathlib import Path
 import duckdb
 
 from orchestration import clock
-from orchestration.assets.dbt_project import DBT_PROJECT, DBT_PROJECT_DIR, WRITING_TARGET, venv_dbt_executable
+from orchestration.assets.dbt import builds_folder
+from orchestration.assets.dbt_project import DBT_PROJECT_DIR, WRITING_TARGET, venv_dbt_executable
 from orchestration.generator.landing_zone import LANDING_FOLDERS
 
 DEFAULT_BENCH_DIR = Path("data/bench")
@@ -44,8 +45,6 @@ REPORT = Path("BENCHMARKS.md") if BENCH_DIR.resolve() == DEFAULT_BENCH_DIR.resol
 # The report replaces everything above this line of BENCHMARKS.md; the history below it is kept.
 HISTORY_MARKER = "<!-- figures of earlier issues, by hand, below -->"
 FUNNELHOUSE = str(Path(sys.executable).parent / "funnelhouse")
-# Dagster-dbt writes each build's target folder here (the newest holds the last build's run_results.json).
-DBT_RUNS_DIR = DBT_PROJECT.project_dir / DBT_PROJECT.target_path
 
 
 @dataclass(frozen=True)
@@ -206,10 +205,9 @@ class NodeTiming:
     seconds: float
 
 
-def _last_build_timings() -> list[NodeTiming]:
-    """Every model's and test's time in the newest dbt build (dagster-dbt keeps a target folder per run),
-    slowest first."""
-    results = max(DBT_RUNS_DIR.glob("*/run_results.json"), key=lambda path: path.stat().st_mtime)
+def _last_build_timings(db: Path) -> list[NodeTiming]:
+    """Every model's and test's time in the warehouse's newest dbt build, slowest first."""
+    results = max(builds_folder(db).glob("*/run_results.json"), key=lambda path: path.stat().st_mtime)
     nodes = json.loads(results.read_text())["results"]
     timings = [
         NodeTiming(f"{node['unique_id'].split('.')[0]}.{node['unique_id'].split('.')[2]}", node["execution_time"])
@@ -228,7 +226,7 @@ class Timed:
 
 def _timed_run(landing: Path, db: Path) -> Timed:
     measurement = _run(landing, db)
-    return Timed(measurement, _last_build_timings())
+    return Timed(measurement, _last_build_timings(db))
 
 
 def _of_day(landing: Path, path: Path, day: date) -> bool:

@@ -2,17 +2,14 @@
 
 import json
 import os
-from datetime import date
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from orchestration.clock import NOW_SETTING
-from orchestration.generator import generate_landing_zone
 from orchestration.loader.load import TableLoad, load_landing_sources
-from orchestration.pipeline import run_pipeline
-from orchestration.settings import Settings
+from tests.video_shop import built_shop, start_build, stop_build
 
 TEST_SALT = "test-salt"
 # Hand-written landing zones are not demo zones: like a shop's, they need a salt (tests of its absence unset it).
@@ -64,25 +61,49 @@ def db(tmp_path: Path) -> Path:
     return tmp_path / "warehouse.duckdb"
 
 
-# Large enough that the planted video effects (CONVERSION_LIFT on the best host, format and segment) stand
-# out of the sampling noise at p < 0.05 with a person-level conversion over the attribution lookback.
-# The seed and its calendar are fixed together: every hotspot's click-through is held at the 3-SE level
-# (0.27% two-sided), and at that level about four shops in ten have one of their 210 hotspots outside by
-# chance: a fixed draw makes it a test of the marts, not of luck. On the calendar ending at PINNED_NOW this seed draws
-# its worst hotspot at p = 0.0028 (V001-H5), from truth.json's counts (the marts must show the same).
-VIDEO_SHOP = {"days": 60, "visitors": 60_000, "seed": 42, "start_date": date(2026, 9, 1)}
+# Test files whose setups run the pipeline several times: first, so each worker starts on long work while
+# the video shop builds beside them. Then every other file, and the files that need the video shop last.
+LONGEST_SETUPS_FIRST = (
+    "test_incremental_equals_full_refresh.py",
+    "test_operations.py",
+    "test_extreme_values.py",
+    "test_personal_data.py",
+    "test_end_to_end.py",
+    "test_clock.py",
+    "test_dbt_unit_tests.py",
+    "test_numbers_agree.py",
+)
+
+
+def _shared_folder(config: pytest.Config) -> Path:
+    """A folder every process of the session sees: pytest-xdist's workers' temporary folders sit in it."""
+    base = config._tmp_path_factory.getbasetemp()
+    return base.parent if hasattr(config, "workerinput") else base
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    needs_shop = {item.path for item in items if "video_shop" in getattr(item, "fixturenames", ())}
+
+    def order(item: pytest.Item) -> tuple[int, int]:
+        if item.path.name in LONGEST_SETUPS_FIRST:
+            return 0, LONGEST_SETUPS_FIRST.index(item.path.name)
+        return (2 if item.path in needs_shop else 1), 0
+
+    items.sort(key=order)  # stable: a file's tests keep their order
+    if needs_shop:
+        start_build(_shared_folder(config) / "video_shop")
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if not hasattr(session.config, "workerinput"):  # the session's own process, after every worker ended
+        stop_build(_shared_folder(session.config) / "video_shop")
 
 
 @pytest.fixture(scope="session")
-def video_shop(tmp_path_factory):
-    """A generated shop run through the whole pipeline once per test session: (truth, warehouse path)."""
-    os.environ.pop("DAGSTER_HOME", None)
-    root = tmp_path_factory.mktemp("video_shop")
-    truth = generate_landing_zone(root / "landing", **VIDEO_SHOP)
-    settings = Settings(landing_dir=root / "landing", db_path=root / "warehouse.duckdb")
-    outcome = run_pipeline(settings)
-    assert outcome.success, outcome.failures
-    return truth, settings.db_path
+def video_shop(request):
+    """The generated shop (tests/video_shop.py) run through the whole pipeline once per session:
+    (truth, warehouse path)."""
+    return built_shop(_shared_folder(request.config) / "video_shop")
 
 
 # The browser test (tests/test_dashboard.py) skips with this reason when the machine has no Chromium; the

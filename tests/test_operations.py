@@ -14,7 +14,7 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 
-from orchestration.assets.dbt_project import DBT_PROJECT_DIR
+from orchestration.assets.dbt import builds_folder
 from orchestration.build_settings import plan_build
 from orchestration.cli import main
 from orchestration.generator import generate_landing_zone
@@ -57,7 +57,7 @@ def _footprint(settings: Settings) -> dict:
         tables = con.execute("select table_schema, table_name from information_schema.tables order by 1, 2").fetchall()
     return {
         "files": sorted(p.name for p in settings.db_path.parent.iterdir() if p.name != "landing"),
-        "dbt_run_folders": len(list((DBT_PROJECT_DIR / "target").glob("funnelhouse_dbt_models-*"))),
+        "dbt_build_folders": len(list(builds_folder(settings.db_path).iterdir())),
         "tables": tables,
     }
 
@@ -152,7 +152,7 @@ def test_ten_runs_leave_the_footprint_of_one(operated):
     # From the second run on, the export before the last is kept aside for readers still in it: one, never more.
     assert after_three["files"] == sorted([*after_one["files"], ".export.previous"])
     assert after_three["tables"] == after_one["tables"]
-    assert after_one["dbt_run_folders"] == 1
+    assert after_one["dbt_build_folders"] == after_three["dbt_build_folders"] == 1
     assert not [table for _, table in after_one["tables"] if table.endswith(("__dbt_backup", "__dbt_tmp"))]
 
 

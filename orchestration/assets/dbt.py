@@ -2,6 +2,7 @@
 
 import os
 import shutil
+import uuid
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -68,7 +69,7 @@ def funnelhouse_dbt_models(
             plan.dbt_vars_argument,
             *(["--full-refresh"] if plan.full_refresh else []),
         ]
-        invocation = dbt.cli(args, context=context)
+        invocation = dbt.cli(args, context=context, target_path=_build_folder(warehouse.db, context.run.run_id))
         yield from _with_row_counts(invocation.stream(), warehouse.db, context.asset_key_for_output)
         mark_built(warehouse.db, plan)
         clear_pending_rebuilds(warehouse.db, erasures_to_fold_in)
@@ -126,11 +127,20 @@ def _keep_partial_parse(build_target: Path) -> None:
         os.replace(aside, kept)
 
 
+def builds_folder(db: Path) -> Path:
+    """Where a warehouse's dbt builds write their target folders (about 15 MB each): beside the warehouse, so
+    that pruning one warehouse's past builds never removes the folder of another warehouse's build running."""
+    return db.with_name(f"{db.stem}.dbt_builds")
+
+
+def _build_folder(db: Path, run_id: str) -> Path:
+    return builds_folder(db) / f"{run_id[:8]}-{uuid.uuid4().hex[:7]}"
+
+
 def _prune_past_runs(build_target: Path, *, keep: int) -> None:
-    """dagster-dbt writes a folder per run (`<op>-<run id>-<unique id>`, about 15 MB): keep the newest few."""
-    op_name = build_target.name.split("-")[0]
+    """Keep the newest few of the warehouse's build folders."""
     runs = sorted(
-        (path for path in build_target.parent.glob(f"{op_name}-*") if path.is_dir()),
+        (path for path in build_target.parent.iterdir() if path.is_dir()),
         key=lambda path: path.stat().st_mtime,
         reverse=True,
     )

@@ -4,9 +4,9 @@ The query reads a table `event_lines(file_index, line_number, raw)` and yields o
 rejection `reason` or the typed, de-identified event. All work is vectorised SQL: Python only writes
 the SQL text, once per process.
 
-Each line is parsed a handful of times, not once per rule: the JSON types and string values of every
-top-level field and every contract property are pulled out as lists in one pass each, and the rules
-read list elements.
+Each line is parsed once into its top-level members (json_transform to a struct of JSON values, each the
+text json_extract would give) and its properties object once more; the rules read the small member texts,
+whose JSON type is mostly told by their first character. Lines Python rewrote (few) are read by path.
 """
 
 import json
@@ -48,33 +48,55 @@ def _paths(names) -> str:
     return "[" + ", ".join(f"'$.{name}'" for name in names) + "]"
 
 
-def _all_paths() -> list[str]:
-    """Root, top-level fields, the IP, then every property: one list, so each line is parsed once per list."""
-    return ["", *(f".{n}" for n in _TOP_LEVEL), ".context.ip", *(f".properties.{n}" for n in property_names())]
+def _structure(names) -> str:
+    """A json_transform structure keeping each named member as JSON: absent and null both become SQL null."""
+    return json.dumps({name: "JSON" for name in names})
 
 
-def _position(path: str) -> int:
-    return _all_paths().index(path) + 1
+def _column(name: str) -> str:
+    return name.replace(".", "_")
 
 
 def _field_type(name: str) -> str:
-    return f"types[{_position('.' + name)}]"
+    return f"type_{_column(name)}"
 
 
 def _field_text(name: str) -> str:
-    return f"texts[{_position('.' + name)}]"
-
-
-def _object(name: str) -> str:
-    return f"objects[{TOP_LEVEL_OBJECTS.index(name) + 1}]"
+    return f"text_{_column(name)}"
 
 
 def _prop_type(name: str) -> str:
-    return f"types[{_position('.properties.' + name)}]"
+    return f"prop_type_{name}"
 
 
 def _prop_text(name: str) -> str:
-    return f"texts[{_position('.properties.' + name)}]"
+    return f"prop_text_{name}"
+
+
+def _prop_number(name: str) -> str:
+    """A numeric property cast to its column type once, for the rules that read it."""
+    return f"prop_number_{name}"
+
+
+def _timestamp(name: str) -> str:
+    return f"timestamp_{name}"
+
+
+def _json_type(value: str) -> str:
+    """json_type of a JSON value as json_transform or json_extract writes it (no leading space): its first
+    character tells all but numbers, which are few, and the cheap test spares a parse of every member."""
+    return (
+        f"(case ord({value}) when 34 then 'VARCHAR' when 123 then 'OBJECT' when 91 then 'ARRAY' "
+        f"when 110 then 'NULL' when 116 then 'BOOLEAN' when 102 then 'BOOLEAN' else json_type({value}) end)"
+    )
+
+
+def _typed_members(members: dict[str, str], type_of, text_of) -> str:
+    """Columns of each member's JSON type and of its text as json_extract_string gives it."""
+    return ",\n        ".join(
+        f"{_json_type(value)} as {type_of(name)},\n        json_extract_string({value}, '$') as {text_of(name)}"
+        for name, value in members.items()
+    )
 
 
 def _sql_list(values: tuple[str, ...] | list[str]) -> str:
@@ -110,9 +132,13 @@ _ITEM_QUANTITY_BROKEN = _item_rule(
 _ITEM_ID_TOO_LONG = _item_rule(f"coalesce(length(i ->> '$.product_id') > {MAX_ID_CHARS}, false)")
 
 
-def _does_not_fit(text: str, number: NumberType) -> str:
-    """True when the number's text does not cast to its column type, is not finite, or exceeds its maximum."""
-    value = f"try_cast({text} as {number.sql})"
+def _as_number(text: str, number: NumberType) -> str:
+    return f"try_cast({text} as {number.sql})"
+
+
+def _does_not_fit(value: str, number: NumberType) -> str:
+    """True when the number (`value`, its text cast to its column type) did not cast, is not finite, or exceeds
+    its maximum."""
     fits = f"isfinite({value})" if number.sql == "double" else f"{value} is not null"
     if number.maximum is not None:
         fits += f" and abs({value}) <= {number.maximum}"
@@ -120,9 +146,9 @@ def _does_not_fit(text: str, number: NumberType) -> str:
 
 
 _ITEM_OUT_OF_RANGE = _item_rule(
-    _does_not_fit("i ->> '$.price'", NUMBER_TYPES[Kind.MONEY])
+    _does_not_fit(_as_number("i ->> '$.price'", NUMBER_TYPES[Kind.MONEY]), NUMBER_TYPES[Kind.MONEY])
     + " or "
-    + _does_not_fit("i ->> '$.quantity'", NUMBER_TYPES[Kind.QUANTITY])
+    + _does_not_fit(_as_number("i ->> '$.quantity'", NUMBER_TYPES[Kind.QUANTITY]), NUMBER_TYPES[Kind.QUANTITY])
 )
 
 
@@ -167,7 +193,7 @@ def _quantity_broken(prop: Prop) -> str | None:
 
 def _out_of_range(prop: Prop) -> str | None:
     if prop.kind in NUMBER_TYPES:
-        return _does_not_fit(_prop_text(prop.name), NUMBER_TYPES[prop.kind])
+        return _does_not_fit(_prop_number(prop.name), NUMBER_TYPES[prop.kind])
     if prop.kind is Kind.ITEMS:
         return _ITEM_OUT_OF_RANGE
     return None
@@ -250,12 +276,12 @@ def _top_level_too_long() -> str:
 
 def _timestamp_broken(name: str, *, required: bool) -> str:
     text = _field_text(name)
-    broken = f"(not regexp_full_match({text}, '{_ISO_8601_WITH_OFFSET}') or try_cast({text} as timestamptz) is null)"
+    broken = f"(not regexp_full_match({text}, '{_ISO_8601_WITH_OFFSET}') or {_timestamp(name)} is null)"
     return broken if required else f"({_is_present(_field_type(name))} and {broken})"
 
 
 def _timestamp_too_early(name: str) -> str:
-    return f"coalesce(try_cast({_field_text(name)} as timestamptz) < $earliest, false)"
+    return f"coalesce({_timestamp(name)} < $earliest, false)"
 
 
 @cache
@@ -264,8 +290,12 @@ def validation_query() -> str:
 
     Personal data is taken out after the rules judged the line as sent (see pii.py): the functions
     Pseudonymiser.register defines must exist on the connection."""
-    items_type = _prop_type("items")
-    all_paths = "[" + ", ".join(f"'${path}'" for path in _all_paths()) + "]"
+    top_members = {name: f"top['{name}']" for name in _TOP_LEVEL} | {"context.ip": "context_ip"}
+    properties = {name: f"properties['{name}']" for name in property_names()}
+    numbers = ",\n        ".join(
+        f"{_as_number(_prop_text(prop.name), NUMBER_TYPES[prop.kind])} as {_prop_number(prop.name)}"
+        for prop in _NUMERIC_PROPS
+    )
     return f"""
 with lines as (
     select
@@ -277,21 +307,43 @@ with lines as (
     from event_lines
 ),
 
+parsed as (
+    select
+        *,
+        -- Valid JSON that opens with a brace is an object: only other lines are parsed for their type.
+        case when is_json and not is_oversized then
+            case when starts_with(raw, '{{') then 'OBJECT' else json_type(raw) end
+        end as json_kind,
+        case when is_json and not is_oversized then json_transform(raw, '{_structure(TOP_LEVEL_FIELDS)}') end as top
+    from lines
+),
+
+members as (
+    select
+        *,
+        -- json_extract, not a transform: a null ip stays JSON null, told apart from an absent one.
+        json_extract(top['context'], '$.ip') as context_ip,
+        case when ord(top['properties']) = 123
+            then json_transform(top['properties'], '{_structure(property_names())}') end as properties
+    from parsed
+),
+
 fields as (
     select
         *,
-        case when is_json and not is_oversized then json_type(raw, {all_paths}) end as types,
-        case when is_json and not is_oversized then json_extract_string(raw, {all_paths}) end as texts
-    from lines
+        {_typed_members(top_members, _field_type, _field_text)},
+        {_typed_members(properties, _prop_type, _prop_text)}
+    from members
 ),
 
 typed as (
     select
         *,
-        types[1] as json_kind,
         {_field_text("event_name")} as event_name,
-        try_cast({_field_text("occurred_at")} as timestamptz) as occurred_at,
-        case when {items_type} = 'ARRAY' then json_extract(raw, '$.properties.items[*]') end as items
+        try_cast({_field_text("occurred_at")} as timestamptz) as {_timestamp("occurred_at")},
+        try_cast({_field_text("sent_at")} as timestamptz) as {_timestamp("sent_at")},
+        {numbers},
+        case when {_prop_type("items")} = 'ARRAY' then json_extract(properties['items'], '$[*]') end as items
     from fields
 ),
 
@@ -310,7 +362,8 @@ judged as (
                 or {_timestamp_broken("sent_at", required=False)} then 'invalid_timestamp'
             when {_timestamp_too_early("occurred_at")}
                 or {_timestamp_too_early("sent_at")} then 'timestamp_out_of_range'
-            when occurred_at > $load_time + interval {FUTURE_TOLERANCE_HOURS} hour then 'future_timestamp'
+            when {_timestamp("occurred_at")} > $load_time + interval {FUTURE_TOLERANCE_HOURS} hour
+                then 'future_timestamp'
             when {_property_missing()} then 'missing_property'
             when {_property_broken(_type_broken)} then 'invalid_property_type'
             when {_property_broken(_negative)} then 'negative_amount'
@@ -326,7 +379,8 @@ de_identified as (
         *,
         -- The guard passes over "ip" keys, taking them for context.ip: a line without one is Python's.
         {pii.may_hold_personal_data_sql("raw")}
-            or ({_field_type("context.ip")} is null and contains(raw, '"ip"')) as needs_python
+            or ({_field_type("context.ip")} is null and contains(raw, '"ip"')) as needs_python,
+        case when reason is null then json_keys(raw) end as keys
     from judged
 )
 
@@ -337,17 +391,31 @@ select
     is_json,
     needs_python,
     event_name,
-    occurred_at,
-    try_cast({_field_text("sent_at")} as timestamptz) as sent_at,
-    {_stored_columns("raw", _field_text, _field_text("context.ip"))}
-from (select *, {_objects("raw")} from de_identified)
+    {_timestamp("occurred_at")} as occurred_at,
+    {_timestamp("sent_at")} as sent_at,
+    {_stored_columns("raw", _field_text, _field_text("context.ip"), _member_object, "keys")}
+from de_identified
 """
 
 
-def _stored_columns(line: str, identifier, context_ip: str) -> str:
-    """The columns stored from a line: `line` as SQL, `identifier(name)` the SQL of a top-level id, and
-    `context_ip` of context.ip, both as sent. One list for lines as sent and lines Python rewrote."""
-    stored = {name: _object(name) for name in TOP_LEVEL_OBJECTS}
+def _member_object(name: str) -> str:
+    """A top-level object of an accepted line from its transformed member; a null one stays JSON null, as
+    json_extract gives it (the transform makes absent and null alike, the line's keys tell them apart)."""
+    return (
+        f"case when reason is null then "
+        f"coalesce(top['{name}'], case when list_contains(keys, '{name}') then 'null'::json end) end"
+    )
+
+
+def _extracted_object(name: str) -> str:
+    return f"objects[{TOP_LEVEL_OBJECTS.index(name) + 1}]"
+
+
+def _stored_columns(line: str, identifier, context_ip: str, stored_object, keys: str) -> str:
+    """The columns stored from a line: `line` as SQL, `identifier(name)` the SQL of a top-level id,
+    `context_ip` of context.ip, both as sent, `stored_object(name)` of a top-level object of an accepted line,
+    and `keys` of its top-level keys. One list for lines as sent and lines Python rewrote."""
+    stored = {name: stored_object(name) for name in TOP_LEVEL_OBJECTS}
     stored["context"] = pii.truncate_context_ip(stored["context"], context_ip)
     return ",\n    ".join(
         [
@@ -355,16 +423,16 @@ def _stored_columns(line: str, identifier, context_ip: str) -> str:
             f"case when reason is not null then {pii.truncate_ips_sql(line)} end as rejected_text",
             *(f"{identifier(name)} as {name}" for name in IDENTIFIERS),
             *(f"{sql}::json as {name}" for name, sql in stored.items()),
-            f"{_unknown_fields(line)} as unknown_fields",
+            f"{_unknown_fields(line, keys)} as unknown_fields",
         ]
     )
 
 
-def _unknown_fields(line: str) -> str:
+def _unknown_fields(line: str, keys: str) -> str:
     """The accepted line's top-level keys the contract does not name, with their values as they are stored
     (after personal data was taken out: `line` is the rewritten one for lines Python saw); null when none.
-    One merge patch in SQL; json_keys first, so the many lines without unknown fields are not re-serialised."""
-    unknown = f"list_filter(json_keys({line}), lambda key: key not in {_sql_list(TOP_LEVEL_FIELDS)})"
+    One merge patch in SQL; keys first, so the many lines without unknown fields are not re-serialised."""
+    unknown = f"list_filter({keys}, lambda key: key not in {_sql_list(TOP_LEVEL_FIELDS)})"
     return (
         f"case when reason is null and len({unknown}) > 0 "
         f"then json_merge_patch({line}, '{_WITHOUT_CONTRACT_FIELDS}') end"
@@ -372,7 +440,7 @@ def _unknown_fields(line: str) -> str:
 
 
 def _objects(line: str) -> str:
-    """The top-level objects of an accepted line, parsed once: `objects` for _stored_columns."""
+    """The top-level objects of an accepted line, parsed once: `objects` for _extracted_object."""
     return f"case when reason is null then json_extract({line}, {_paths(TOP_LEVEL_OBJECTS)}) end as objects"
 
 
@@ -387,6 +455,8 @@ def rewrite_query() -> str:
         "rewritten.line",
         lambda name: f"case when is_json then json_extract_string(rewritten.line, '$.{name}') end",
         "case when reason is null then json_extract_string(rewritten.line, '$.context.ip') end",
+        _extracted_object,
+        "json_keys(rewritten.line)",
     )
     assignments = ", ".join(f"{name} = stored.{name}" for name in REWRITTEN_COLUMNS)
     return f"""

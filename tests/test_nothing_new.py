@@ -4,13 +4,16 @@ Dagster or dbt; and anything a build reads (a file, a var, a seed, the code, an 
 import os
 import shutil
 
+import dagster as dg
 import duckdb
 import pytest
 
 from orchestration import build_settings
 from orchestration.build_settings import mark_built, plan_build
+from orchestration.definitions import build_definitions
 from orchestration.nothing_new import current_build
 from orchestration.serving import publish_serving_copy
+from orchestration.settings import Settings
 from tests.conftest import event, load, write_lines
 
 
@@ -105,3 +108,19 @@ def test_a_file_waiting_in_progress_or_quarantined_makes_a_real_run_that_names_i
     write_lines(landing, "events/c.jsonl.partial", [event("e3")])
 
     assert _current(built) is None
+
+
+def test_the_hourly_schedule_skips_when_nothing_is_new_and_runs_when_a_file_lands(built):
+    landing, db, serving, build = built
+    defs = build_definitions(Settings(landing_dir=landing, db_path=db, serving_db_path=serving, settle_seconds=0))
+    schedule = defs.resolve_schedule_def("hourly_funnelhouse")
+    resources = {"warehouse": defs.resources["warehouse"]}
+    with dg.instance_for_test() as instance:
+        with dg.build_schedule_context(instance=instance, resources=resources) as context:
+            idle = schedule.evaluate_tick(context)
+        write_lines(landing, "events/b.jsonl", [event("e2")])
+        with dg.build_schedule_context(instance=instance, resources=resources) as context:
+            landed = schedule.evaluate_tick(context)
+
+    assert not idle.run_requests and f"nothing new since build {build}" in idle.skip_message
+    assert len(landed.run_requests) == 1

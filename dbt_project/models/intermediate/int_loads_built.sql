@@ -11,6 +11,7 @@
 -- depends_on: {{ ref('int_session_channels') }}
 -- depends_on: {{ ref('int_touches') }}
 -- depends_on: {{ ref('int_video_events') }}
+-- depends_on: {{ ref('int_activation_events') }}
 -- depends_on: {{ ref('fct_sessions') }}
 -- depends_on: {{ ref('fct_funnel_daily') }}
 

@@ -100,11 +100,14 @@ def _model_tables(db: Path) -> list[str]:
             "where table_type = 'BASE TABLE' and table_schema in (select unnest($schemas)) order by 1",
             {"schemas": list(MODEL_SCHEMAS)},
         ).fetchall()
-    return [row[0] for row in rows]
+    return [row[0] for row in rows if row[0] not in RUN_MANIFEST_TABLES]
 
 
 # When a run did the work, not what the data says: the demand forecast's fit time.
 RUN_TIME_COLUMNS = ("fitted_at",)
+# What the last run folded in (the run manifest), not data: the last incremental run's loads and devices, a
+# full refresh's every load and device.
+RUN_MANIFEST_TABLES = ("intermediate.int_loads_this_run", "intermediate.int_devices_this_run")
 
 
 def _rows(db: Path, table: str) -> list[tuple]:

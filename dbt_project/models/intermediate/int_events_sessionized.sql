@@ -26,7 +26,7 @@ device_events as (
 
     select events.*
     from events
-    {{ only_devices_touched_since_last_run('events.anonymous_id', ref('stg_events'), 'load_id') }}
+    {{ only_devices_of_this_run('events.anonymous_id') }}
 
 ),
 

@@ -18,7 +18,7 @@
 with events as (
 
     select * from {{ ref('stg_events') }}
-    {{ only_devices_touched_since_last_run('anonymous_id', ref('stg_events'), 'last_load_id') }}
+    {{ only_devices_of_this_run('anonymous_id') }}
 
 ),
 

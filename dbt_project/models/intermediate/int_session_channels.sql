@@ -15,7 +15,7 @@
 with sessionized as (
 
     select * from {{ ref('int_events_sessionized') }}
-    {{ only_devices_touched_since_last_run('anonymous_id', ref('stg_events'), 'last_load_id') }}
+    {{ only_devices_of_this_run('anonymous_id') }}
 
 ),
 
@@ -23,7 +23,7 @@ events as (
 
     {#- Filtered like sessionized, not only joined to it: a join would hash every event first. -#}
     select * from {{ ref('stg_events') }}
-    {{ only_devices_touched_since_last_run('anonymous_id', ref('stg_events'), 'last_load_id') }}
+    {{ only_devices_of_this_run('anonymous_id') }}
 
 ),
 

@@ -15,14 +15,14 @@
 with events as (
 
     select * from {{ ref('stg_events') }}
-    {{ only_devices_touched_since_last_run('anonymous_id', ref('stg_events'), 'load_id') }}
+    {{ only_devices_of_this_run('anonymous_id') }}
 
 ),
 
 sessionized as (
 
     select * from {{ ref('int_events_sessionized') }}
-    {{ only_devices_touched_since_last_run('anonymous_id', ref('stg_events'), 'load_id') }}
+    {{ only_devices_of_this_run('anonymous_id') }}
 
 ),
 

@@ -13,12 +13,14 @@
     channel and device type `(no session)`, so the days add up to every order. orders_in_sessions_started
     keeps the session-day view of orders, for the conversion of a day's traffic.
 
-    Incremental by day: a run redoes every day spanned by a session rebuilt since the last run (a session
-    only ever grows into earlier or later events, so the days it spanned before are inside the days it
-    spans after), the order days of orders loaded, re-priced or re-sessioned since, and the days of every
-    device an erasure touched. -#}
+    Incremental by day: a run redoes every day spanned by a session it rebuilt (one depending on a load of
+    the run manifest; a session only ever grows into earlier or later events, so the days it spanned before
+    are inside the days it spans after), the order days of orders loaded, re-priced or re-sessioned by this
+    run's loads, and the days of every device an erasure touched. -#}
 
 {%- set no_session = "'(no session)'" %}
+{#- Referred to on every build, so dbt knows the dependency when it parses. -#}
+{%- set loads_of_this_run = ref('int_loads_this_run') %}
 
 with sessions as (
 
@@ -45,9 +47,9 @@ orders as (
 ),
 
 {% if is_incremental() %}
-watermark as (
+loads as (
 
-    select coalesce(max(existing.last_load_id), 0) as last_load_id from {{ this }} as existing
+    select * from {{ loads_of_this_run }}
 
 ),
 
@@ -57,7 +59,7 @@ rebuilt_sessions as (
         session_date,
         ended_at
     from sessions
-    where last_load_id > (select watermark.last_load_id from watermark)
+    where last_load_id in (select loads.load_id from loads)
 
 ),
 
@@ -86,7 +88,7 @@ touched_days as (
     union
     select order_date as date_day
     from orders
-    where last_load_id > (select watermark.last_load_id from watermark)
+    where last_load_id in (select loads.load_id from loads)
 
 ),
 {% endif %}

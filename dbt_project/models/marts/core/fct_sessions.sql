@@ -8,9 +8,11 @@
 }}
 {#- The public session mart: one row per session with its customer, channel, funnel flags and the
     orders placed in it (server-side ones included: int_orders gives each order its session), so a
-    session "purchased" when it holds an order, however the shop reported it. Incremental by device: a run rebuilds every session of the devices that new
-    events touched, of the devices whose orders a newly landed FX rate re-priced, and of the devices an
-    erasure changed. -#}
+    session "purchased" when it holds an order, however the shop reported it. Incremental by device: a run
+    rebuilds every session of the run manifest's devices (new events, an erasure) and of the devices whose
+    orders a newly landed FX rate re-priced. -#}
+{#- Referred to on every build, so dbt knows the dependency when it parses. -#}
+{%- set devices_of_this_run, loads_of_this_run = ref('int_devices_this_run'), ref('int_loads_this_run') %}
 {%- set only_touched_devices -%}
 {%- if is_incremental() %}where anonymous_id in (select touched_devices.anonymous_id from touched_devices){% endif -%}
 {%- endset %}
@@ -21,28 +23,13 @@ with orders as (
 
 ),
 
-events as (
-
-    select * from {{ ref('stg_events') }}
-
-),
-
 {% if is_incremental() %}
-watermark as (
-
-    select coalesce(max(last_load_id), 0) as last_load_id from {{ this }}
-
-),
-
 touched_devices as (
 
-    select anonymous_id from events
-    where load_id > (select watermark.last_load_id from watermark)
+    select devices.anonymous_id from {{ devices_of_this_run }} as devices
     union
-    select anonymous_id from orders
-    where fx_load_id > (select watermark.last_load_id from watermark)
-    union
-    {{ devices_pending_rebuild() }}
+    select orders.anonymous_id from orders
+    where orders.fx_load_id in (select loads.load_id from {{ loads_of_this_run }} as loads)
 
 ),
 {% endif %}

@@ -32,7 +32,7 @@ run: install $(DAGSTER_HOME)/dagster.yaml
 # files with the longest setups start first (tests/conftest.py).
 TEST_WORKERS ?= 2
 test: install
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=25
 
 lint: install
 	$(BIN)/ruff check orchestration tests

@@ -399,46 +399,43 @@ def main() -> None:
 def _figure_rows(figures: list[ScaleFigures]) -> str:
     """One row per figure, one column per scale, and the issue's target."""
 
-    def row(name: str, values, target: str = "") -> str:
-        return f"| {name} | " + " | ".join(values) + f" | {target} |"
+    def row(name: str, pick, form: str = "{:,.1f}", target: str = "") -> str:
+        return f"| {name} | " + " | ".join(form.format(pick(f)) for f in figures) + f" | {target} |"
 
-    def seconds(pick) -> list[str]:
-        return [f"{pick(f):,.1f}" for f in figures]
+    def seconds(f: ScaleFigures, step: str) -> float:
+        measured = getattr(f, step)
+        return getattr(measured, "measurement", measured).seconds
 
     return "\n".join(
         [
-            row("event lines", [f"{f.events:,}" for f in figures]),
+            row("event lines", lambda f: f.events, "{:,}"),
             row(
                 "floor: DuckDB alone (typed JSON reader, de-duplicate, sessionize, daily funnel), s",
-                seconds(lambda f: f.floor.seconds),
+                lambda f: seconds(f, "floor"),
             ),
-            row("loader alone: every landing source into raw, s", seconds(lambda f: f.load.measurement.seconds)),
-            row(
-                "load rate, events/s",
-                [f"{f.events / f.load.measurement.seconds:,.0f}" for f in figures],
-                "at least 300,000 at 10M",
-            ),
+            row("loader alone: every landing source into raw, s", lambda f: seconds(f, "load")),
+            row("load rate, events/s", lambda f: f.events / seconds(f, "load"), "{:,.0f}", "at least 300,000 at 10M"),
             row(
                 "whole first run (`funnelhouse run`: Dagster, load, dbt build and tests, publish), s",
-                seconds(lambda f: f.first.measurement.seconds),
+                lambda f: seconds(f, "first"),
             ),
             row(
                 "whole first run / floor",
-                [f"{f.first.measurement.seconds / f.floor.seconds:.2f}x" for f in figures],
+                lambda f: seconds(f, "first") / seconds(f, "floor"),
+                "{:.2f}x",
                 "within 4x at 10M, on the way to 3x",
             ),
-            row("a run with nothing new, s", seconds(lambda f: f.nothing_new.seconds), "seconds"),
-            row(f"full build over the first {DAYS - 1} days, s", seconds(lambda f: f.build.measurement.seconds)),
-            row("one-day incremental run (the last day's files), s", seconds(lambda f: f.one_day.measurement.seconds)),
+            row("a run with nothing new, s", lambda f: seconds(f, "nothing_new"), target="seconds"),
+            row(f"full build over the first {DAYS - 1} days, s", lambda f: seconds(f, "build")),
+            row("one-day incremental run (the last day's files), s", lambda f: seconds(f, "one_day")),
             row(
                 "one-day incremental run / full build",
-                [f"{f.one_day.measurement.seconds / f.build.measurement.seconds:.1%}" for f in figures],
+                lambda f: seconds(f, "one_day") / seconds(f, "build"),
+                "{:.1%}",
                 "under 10% at 3M and 10M",
             ),
-            row(
-                "peak memory of any step (RSS), MiB", [f"{f.peak_rss_mib:,.0f}" for f in figures], "under 4 GiB at 10M"
-            ),
-            row("generating the landing zone (once), s", seconds(lambda f: f.generation)),
+            row("peak memory of any step (RSS), MiB", lambda f: f.peak_rss_mib, "{:,.0f}", "under 4 GiB at 10M"),
+            row("generating the landing zone (once), s", lambda f: f.generation),
         ]
     )
 

@@ -1,6 +1,9 @@
 {#- The lifetimes-style summary the CLV models fit (orchestration/customers/clv.py), one row per customer
     with an order, in days. A purchase is an order DAY: two orders on one day are one purchase, as BG/NBD
-    counts them. Money is net of refunds, so a refunded repeat order lowers the monetary value. -#}
+    counts them. Money is net of refunds, so a refunded repeat order lowers the monetary value.
+    The summary stops at the last complete day before the warehouse clock, as the demand forecast does: it
+    moves once a day (or when late orders land), so the hourly runs of a day keep the day's fit instead of
+    refitting for every new order; today's orders count from tomorrow's fit on. -#}
 
 with orders as (
 
@@ -13,20 +16,22 @@ with orders as (
 
 ),
 
-clock as (
+last_complete_day as (
 
-    select clock_date from {{ ref('int_warehouse_clock') }}
+    select cast({{ dbt.dateadd('day', -1, 'clock_date') }} as date) as summarised_through
+    from {{ ref('int_warehouse_clock') }}
 
 ),
 
 order_days as (
 
     select
-        customer_id,
-        order_date,
-        sum(net_revenue) as net_revenue
+        orders.customer_id,
+        orders.order_date,
+        sum(orders.net_revenue) as net_revenue
     from orders
-    group by customer_id, order_date
+    inner join last_complete_day on orders.order_date <= last_complete_day.summarised_through
+    group by orders.customer_id, orders.order_date
 
 ),
 
@@ -55,33 +60,24 @@ per_customer as (
 
 ),
 
-spans as (
-
-    select
-        per_customer.*,
-        {{ dbt.datediff('per_customer.first_order_date', 'per_customer.last_order_date', 'day') }} as recency_days,  -- noqa: LT05
-        {{ dbt.datediff('per_customer.first_order_date', 'clock.clock_date', 'day') }} as days_to_clock  -- noqa: LT05
-    from per_customer
-    cross join clock
-
-),
-
 final as (
 
     select
-        customer_id,
-        first_order_date,
-        last_order_date,
-        frequency,
-        recency_days,
-        -- A purchase flagged as a bot's can postdate the clock (money is never a bot, behaviour is); BG/NBD
-        -- needs recency <= T.
-        greatest(days_to_clock, recency_days) as tenure_days,
+        per_customer.customer_id,
+        per_customer.first_order_date,
+        per_customer.last_order_date,
+        per_customer.frequency,
+        {{ dbt.datediff('per_customer.first_order_date', 'per_customer.last_order_date', 'day') }} as recency_days,  -- noqa: LT05
+        -- Every order counted is on or before the last complete day, so recency <= T as BG/NBD needs.
+        {{ dbt.datediff('per_customer.first_order_date', 'last_complete_day.summarised_through', 'day') }}
+            as tenure_days,
         case
-            when frequency > 0 then cast(repeat_net_revenue as double) / frequency
+            when per_customer.frequency > 0
+                then cast(per_customer.repeat_net_revenue as double) / per_customer.frequency
             else 0
         end as monetary_value
-    from spans
+    from per_customer
+    cross join last_complete_day
 
 )
 

@@ -2,9 +2,9 @@
 
 At each scale, against a floor (DuckDB alone on the same event files: its typed JSON reader, de-duplicate,
 sessionize, a daily funnel): the loader alone, the whole first run, a run with nothing new, and a full build
-over 89 days followed by the one-day incremental run of the last day; with peak memory and where the time
-goes (dbt's run_results.json, the loader's phases). At the largest scale also the attribution models alone
-and the demand forecast of 5,000 products x 365 days.
+over 89 days followed by the one-day incremental run of the last day and the run of its last hour; with peak
+memory and where the time goes (dbt's run_results.json, the loader's phases). At the largest scale also the
+attribution models alone and the demand forecast of 5,000 products x 365 days.
 
 Each measured step runs in its own process so its peak memory (max RSS) is its own. Figures go to
 BENCHMARKS.md (above its history); each scale's landing zone is cached under data/bench/<scale>/.
@@ -14,6 +14,7 @@ run possible; a bench dir other than data/bench gets its report inside it, so a 
 the real figures.
 """
 
+import gzip
 import json
 import os
 import platform
@@ -243,19 +244,79 @@ def _stage(landing: Path, staged: Path, files: list[Path]) -> None:
         target.hardlink_to(file)
 
 
-def _incremental_runs(scale: Scale, last_day: date) -> tuple[Timed, Timed]:
-    """A warehouse built from every day but the last, then the last day landing on it, as on a daily schedule."""
+def _event_lines(path: Path) -> list[bytes]:
+    with gzip.open(path, "rb") if path.suffix == ".gz" else path.open("rb") as lines:
+        return lines.readlines()
+
+
+def _write_event_lines(path: Path, lines: list[bytes]) -> None:
+    with gzip.open(path, "wb") if path.suffix == ".gz" else path.open("wb") as out:
+        out.writelines(lines)
+
+
+def _event_count(path: Path) -> int:
+    if path.suffix == ".parquet":
+        return duckdb.sql(f"select count(*) from read_parquet('{path}')").fetchone()[0]
+    return len(_event_lines(path))
+
+
+def _split_event_file(path: Path, head: Path, tail: Path, tail_lines: int) -> None:
+    """The file's lines but its last `tail_lines` into head, those into tail, in the file's own format."""
+    if path.suffix == ".parquet":
+        kept = _event_count(path) - tail_lines
+        for part, rows in ((head, f"< {kept}"), (tail, f">= {kept}")):
+            duckdb.sql(
+                f"copy (select * exclude (file_row_number) from read_parquet('{path}', file_row_number = true) "
+                f"where file_row_number {rows} order by file_row_number) to '{part}' (format parquet)"
+            )
+        return
+    lines = _event_lines(path)
+    _write_event_lines(head, lines[: len(lines) - tail_lines])
+    _write_event_lines(tail, lines[len(lines) - tail_lines :])
+
+
+def _held_back_hour(landing: Path, staged: Path, day_files: list[Path]) -> tuple[list[Path], Path]:
+    """The day's files to stage, and a file of its last hour's events held back for the next hourly run.
+
+    A day's event files are cut in time order, so the last 1/24 of its lines (the tail of its last file) is
+    about its last hour. The last file is staged without them; the held-back file sorts after it."""
+    event_files = [file for file in day_files if file.relative_to(landing).parts[0] == "events"]
+    last = event_files[-1]
+    hour_lines = min(sum(_event_count(file) for file in event_files) // 24, _event_count(last) - 1)
+    head = staged / last.relative_to(landing)
+    head.parent.mkdir(parents=True, exist_ok=True)
+    stem, dot, formats = last.name.partition(".")
+    hour = staged.parent / "held_back" / f"{stem}-last-hour{dot}{formats}"
+    hour.parent.mkdir(parents=True, exist_ok=True)
+    _split_event_file(last, head, hour, hour_lines)
+    return [file for file in day_files if file != last], hour
+
+
+@dataclass(frozen=True)
+class IncrementalRuns:
+    build: Timed  # every day but the last, into a fresh warehouse
+    one_day: Timed  # the last day (but its last hour) landing on it, the first run after the date turned
+    next_hour: Timed  # the last hour landing after it, as the hourly schedule's runs of a day find it
+
+
+def _incremental_runs(scale: Scale, last_day: date) -> IncrementalRuns:
+    """A warehouse built from every day but the last, then the last day landing on it, then its last hour."""
     landing, staged = scale.landing, scale.dir / "staged"
     files = sorted(path for folder in LANDING_FOLDERS for path in (landing / folder).rglob("*") if path.is_file())
-    shutil.rmtree(staged, ignore_errors=True)
+    for folder in (staged, scale.dir / "held_back"):
+        shutil.rmtree(folder, ignore_errors=True)
     db = _fresh(scale.dir / "incremental.duckdb")
     _stage(landing, staged, [file for file in files if not _of_day(landing, file, last_day)])
     build = _timed_run(staged, db)
     print(f"bench {scale.label}: full build over {DAYS - 1} days {build.measurement.seconds:.1f} s", flush=True)
-    _stage(landing, staged, [file for file in files if _of_day(landing, file, last_day)])
+    day_files, hour = _held_back_hour(landing, staged, [file for file in files if _of_day(landing, file, last_day)])
+    _stage(landing, staged, day_files)
     one_day = _timed_run(staged, db)
     print(f"bench {scale.label}: one-day incremental run {one_day.measurement.seconds:.1f} s", flush=True)
-    return build, one_day
+    _stage(hour.parent, staged / "events" / f"{last_day:%Y/%m/%d}", [hour])
+    next_hour = _timed_run(staged, db)
+    print(f"bench {scale.label}: next hour's run {next_hour.measurement.seconds:.1f} s", flush=True)
+    return IncrementalRuns(build, one_day, next_hour)
 
 
 @dataclass(frozen=True)
@@ -294,12 +355,23 @@ class ScaleFigures:
     load: LoaderRun
     first: Timed
     nothing_new: Measurement
-    build: Timed
-    one_day: Timed
+    incremental: IncrementalRuns
+
+    @property
+    def build(self) -> Timed:
+        return self.incremental.build
+
+    @property
+    def one_day(self) -> Timed:
+        return self.incremental.one_day
+
+    @property
+    def next_hour(self) -> Timed:
+        return self.incremental.next_hour
 
     @property
     def peak_rss_mib(self) -> float:
-        timed = (self.first, self.build, self.one_day)
+        timed = (self.first, self.build, self.one_day, self.next_hour)
         steps = [self.floor, self.load.measurement, self.nothing_new, *(t.measurement for t in timed)]
         return max(step.peak_rss_mib for step in steps)
 
@@ -318,8 +390,8 @@ def _bench_scale(scale: Scale) -> ScaleFigures:
     print(f"bench {scale.label}: first run {first.measurement.seconds:.1f} s", flush=True)
     nothing_new = _run(scale.landing, scale.dir / "run.duckdb")
     print(f"bench {scale.label}: run with nothing new {nothing_new.seconds:.1f} s", flush=True)
-    build, one_day = _incremental_runs(scale, date.fromisoformat(truth["parameters"]["end_date"]))
-    return ScaleFigures(scale, events, generation, floor, load, first, nothing_new, build, one_day)
+    incremental = _incremental_runs(scale, date.fromisoformat(truth["parameters"]["end_date"]))
+    return ScaleFigures(scale, events, generation, floor, load, first, nothing_new, incremental)
 
 
 # Every path into credit: paths, the Markov chain and its solution, the seven models, the path mart.
@@ -434,6 +506,8 @@ def _figure_rows(figures: list[ScaleFigures]) -> str:
                 "{:.1%}",
                 "under 10% at 3M and 10M",
             ),
+            row("next hour's run (the same day's last hour of events), s", lambda f: seconds(f, "next_hour")),
+            row("next hour's run / full build", lambda f: seconds(f, "next_hour") / seconds(f, "build"), "{:.1%}"),
             row("peak memory of any step (RSS), MiB", lambda f: f.peak_rss_mib, "{:,.0f}", "under 4 GiB at 10M"),
             row("generating the landing zone (once), s", lambda f: f.generation),
         ]
@@ -458,6 +532,7 @@ def _where_time_goes(largest: ScaleFigures) -> str:
             f"- Whole first run: {_where_dbt_spends(largest.first)}",
             f"- Full build over {DAYS - 1} days: {_where_dbt_spends(largest.build)}",
             f"- One-day incremental run: {_where_dbt_spends(largest.one_day)}",
+            f"- Next hour's run: {_where_dbt_spends(largest.next_hour)}",
         ]
     )
 
@@ -487,7 +562,9 @@ DuckDB memory limit {os.environ.get("FUNNELHOUSE_DUCKDB_MEMORY_LIMIT", "2GB")}, 
 Landing zones of 90 days ending yesterday ({generated}): JSONL, gzipped JSONL and Parquet event files with
 duplicates and malformed lines, and the daily exports; cached under `{BENCH_DIR}/<scale>/`.
 The incremental rows stage the same files by day: every file but the last day's into a fresh warehouse,
-then the last day's event files and daily exports, as the daily schedule would find them.
+then the last day's event files and daily exports but its last hour of events (the last 1/24 of the day's
+lines, cut from its last file), the first run after the date turned; then that hour, as each later hourly
+run of a day finds it. The daily refits (demand forecast, CLV) run in the first and are kept in the second.
 
 | figure | {" | ".join(f.scale.label for f in figures)} | target |
 | --- | {" | ".join("---:" for _ in figures)} | --- |

@@ -57,7 +57,7 @@ def _footprint(settings: Settings) -> dict:
         tables = con.execute("select table_schema, table_name from information_schema.tables order by 1, 2").fetchall()
     return {
         "files": sorted(p.name for p in settings.db_path.parent.iterdir() if p.name != "landing"),
-        "dbt_build_folders": len(list(builds_folder(settings.db_path).iterdir())),
+        "dbt_build_folders": sum(path.is_dir() for path in builds_folder(settings.db_path).iterdir()),
         "tables": tables,
     }
 

@@ -19,6 +19,8 @@ from orchestration.resources import WarehouseResource
 from orchestration.serving import published_build
 from orchestration.writer_lock import writer_lock
 
+PARTIAL_PARSE = "partial_parse.msgpack"  # dbt's saved parse, which the next parse starts from
+
 
 class FunnelhouseTranslator(DagsterDbtTranslator):
     """Models are keyed schema/name and grouped by layer; sources map onto the loader's raw assets."""
@@ -73,7 +75,7 @@ def funnelhouse_dbt_models(
         yield from _with_row_counts(invocation.stream(), warehouse.db, context.asset_key_for_output)
         mark_built(warehouse.db, plan)
         clear_pending_rebuilds(warehouse.db, erasures_to_fold_in)
-    _keep_partial_parse(invocation.target_path)
+    _keep_partial_parse(invocation.target_path, warehouse.db)
     _prune_past_runs(invocation.target_path, keep=warehouse.keep_dbt_runs)
 
 
@@ -114,14 +116,16 @@ def _table_row_counts(db: Path, keys: set[tuple[str, ...]]) -> dict[tuple[str, .
         return {key: con.execute(f'select count(*) from "{key[0]}"."{key[1]}"').fetchone()[0] for key in keys & tables}
 
 
-def _keep_partial_parse(build_target: Path) -> None:
-    """dagster-dbt starts every build from target/partial_parse.msgpack. The one our manifest parse wrote
-    knows no warehouse path, so dbt would re-parse the whole project on every run; keeping the build's own
-    lets the next run on the same warehouse parse only what changed."""
-    parsed = build_target / "partial_parse.msgpack"
+def _keep_partial_parse(build_target: Path, db: Path) -> None:
+    """dbt re-parses only what changed since the parse it starts from. Each warehouse keeps its latest build's
+    parse beside it and starts the next build from it (_build_folder): the project's own
+    target/partial_parse.msgpack, where dagster-dbt looks otherwise, comes from the manifest parse, whose
+    profile names no warehouse, so dbt re-parses the whole project (5-9 s a run); and one file shared by
+    every warehouse (the test suite's, the bench's) was overwritten by each other's builds."""
+    parsed = build_target / PARTIAL_PARSE
     if parsed.exists():
-        # Written aside and renamed: a build starting meanwhile (another warehouse's) never reads half a file.
-        kept = DBT_PROJECT.project_dir / DBT_PROJECT.target_path / "partial_parse.msgpack"
+        kept = builds_folder(db) / PARTIAL_PARSE
+        # Written aside and renamed: a build killed half-way never leaves half a file to start from.
         aside = kept.with_name(f"{kept.name}.{os.getpid()}")
         shutil.copyfile(parsed, aside)
         os.replace(aside, kept)
@@ -134,7 +138,14 @@ def builds_folder(db: Path) -> Path:
 
 
 def _build_folder(db: Path, run_id: str) -> Path:
-    return builds_folder(db) / f"{run_id[:8]}-{uuid.uuid4().hex[:7]}"
+    """A new target folder for this run's build, holding the warehouse's kept parse when there is one
+    (dagster-dbt copies the project's only into a folder without one)."""
+    folder = builds_folder(db) / f"{run_id[:8]}-{uuid.uuid4().hex[:7]}"
+    kept = builds_folder(db) / PARTIAL_PARSE
+    if kept.exists():
+        folder.mkdir(parents=True)
+        shutil.copyfile(kept, folder / PARTIAL_PARSE)
+    return folder
 
 
 def _prune_past_runs(build_target: Path, *, keep: int) -> None:

@@ -1,7 +1,7 @@
 {#- One row per order, touch and model (CONTRACT sections 8 and 9): how much of the order each touch on its
     path earned under seven models. Per order and model the credits sum to 1 and the attributed revenue to
-    the order's revenue, to the cent: each row's revenue is the rounded cumulative share minus the one
-    before it, so rounding never loses or invents a cent. Touches a model gives nothing have no row. An
+    the order's revenue, to the cent: each row's revenue is the rounded cumulative share minus the row
+    before's, so rounding never loses or invents a cent. Touches a model gives nothing have no row. An
     order with no touch in its lookback gets one (direct) row per model.
 
     - first_touch, last_touch: everything to the first / last touch.
@@ -250,9 +250,23 @@ final as (
         cumulated.video_id,
         cumulated.markov_state,
         cumulated.credit,
+        -- The row before's own cumulative share, not this one's minus its credit: in floating point the two
+        -- can round to different sides of a half-cent, and the order's rows would not add up.
         cast(
             round(cumulated.revenue_reporting * least(cumulated.cumulative_credit, 1.0), 4)
-            - round(cumulated.revenue_reporting * least(cumulated.cumulative_credit - cumulated.credit, 1.0), 4)
+            - round(
+                cumulated.revenue_reporting
+                * least(
+                    coalesce(
+                        lag(cumulated.cumulative_credit) over (
+                            partition by cumulated.order_id, cumulated.model order by cumulated.touch_index
+                        ),
+                        0
+                    ),
+                    1.0
+                ),
+                4
+            )
             as decimal(18, 4)
         ) as attributed_revenue,
         cumulated.order_date,

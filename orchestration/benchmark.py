@@ -85,31 +85,32 @@ def _event_files(landing: Path) -> tuple[list[str], list[str]]:
 
 def _floor_sql(landing: Path, db: Path) -> str:
     """The floor: the same event files through nothing of ours. DuckDB's typed JSON reader (lines it cannot
-    type are skipped, where the loader judges and keeps them), the first delivery of each event id, sessions
-    by a 30-minute gap, and a daily funnel of sessions, product views, carts and purchases."""
+    type are skipped, where the loader judges and keeps them), one row per re-delivered event, sessions by a
+    30-minute gap, and a daily funnel of sessions, product views, carts and purchases. It types the fields
+    the funnel reads and drops re-deliveries with a DISTINCT, which DuckDB spills to disk: a window over
+    every contract field, or an arg_min grouping, ran out of its 2 GB at 10M lines."""
     text_files, parquet_files = _event_files(landing)
     return f"""
 import duckdb
 con = duckdb.connect({str(db)!r})
 con.execute("set memory_limit = '2GB'")
 con.execute("set enable_progress_bar = false")
+# Row order means nothing to these tables; keeping it holds the grouping's output in memory.
+con.execute("set preserve_insertion_order = false")
 con.execute('''
 create table events as
 with delivered as (
-    select event_id, event_name, try_cast(occurred_at as timestamptz) as occurred_at, anonymous_id, user_id,
-        properties, filename
-    from read_json({text_files!r}, format = 'newline_delimited', ignore_errors = true, filename = true,
+    select event_id, event_name, try_cast(occurred_at as timestamptz) as occurred_at, anonymous_id, user_id
+    from read_json({text_files!r}, format = 'newline_delimited', ignore_errors = true,
         columns = {{'event_id': 'VARCHAR', 'event_name': 'VARCHAR', 'occurred_at': 'VARCHAR',
-                   'sent_at': 'VARCHAR', 'anonymous_id': 'VARCHAR', 'user_id': 'VARCHAR', 'page': 'JSON',
-                   'campaign': 'JSON', 'context': 'JSON', 'properties': 'JSON'}})
+                   'anonymous_id': 'VARCHAR', 'user_id': 'VARCHAR'}})
     union all
-    select event_id, event_name, try_cast(occurred_at as timestamptz), anonymous_id, user_id,
-        cast(properties as json), filename
-    from read_parquet({parquet_files!r}, filename = true, union_by_name = true)
+    select event_id, event_name, try_cast(occurred_at as timestamptz), anonymous_id, user_id
+    from read_parquet({parquet_files!r}, union_by_name = true)
 )
-select event_id, event_name, occurred_at, anonymous_id, user_id, properties from delivered
+select distinct event_id, event_name, occurred_at, anonymous_id, user_id
+from delivered
 where event_id is not null and anonymous_id is not null and occurred_at is not null
-qualify row_number() over (partition by event_id order by filename) = 1
 ''')
 con.execute('''
 create table sessions as

@@ -95,7 +95,7 @@ import duckdb
 con = duckdb.connect({str(db)!r})
 con.execute("set memory_limit = '2GB'")
 con.execute("set enable_progress_bar = false")
-# Row order means nothing to these tables; keeping it holds the grouping's output in memory.
+# Row order means nothing to these tables; keeping it holds the DISTINCT's output in memory.
 con.execute("set preserve_insertion_order = false")
 con.execute('''
 create table events as

@@ -124,7 +124,7 @@ def _keep_partial_parse(build_target: Path, db: Path) -> None:
     every warehouse (the test suite's, the bench's) was overwritten by each other's builds."""
     parsed = build_target / PARTIAL_PARSE
     if parsed.exists():
-        kept = builds_folder(db) / PARTIAL_PARSE
+        kept = _kept_parse(db)
         # Written aside and renamed: a build killed half-way never leaves half a file to start from.
         aside = kept.with_name(f"{kept.name}.{os.getpid()}")
         shutil.copyfile(parsed, aside)
@@ -137,11 +137,15 @@ def builds_folder(db: Path) -> Path:
     return db.with_name(f"{db.stem}.dbt_builds")
 
 
+def _kept_parse(db: Path) -> Path:
+    return builds_folder(db) / PARTIAL_PARSE
+
+
 def _build_folder(db: Path, run_id: str) -> Path:
     """A new target folder for this run's build, holding the warehouse's kept parse when there is one
     (dagster-dbt copies the project's only into a folder without one)."""
     folder = builds_folder(db) / f"{run_id[:8]}-{uuid.uuid4().hex[:7]}"
-    kept = builds_folder(db) / PARTIAL_PARSE
+    kept = _kept_parse(db)
     if kept.exists():
         folder.mkdir(parents=True)
         shutil.copyfile(kept, folder / PARTIAL_PARSE)

@@ -1,6 +1,6 @@
 """Predicted CLV per customer (orchestration/customers/clv.py over int_clv_inputs): BG/NBD + Gamma-Gamma,
 refitted only when its inputs or settings change. The summary stops at the last complete day, so it moves
-when the clock's date turns (or late orders land): the hourly runs of a day keep the fit and never load the
+when the clock's date turns (or late or re-stitched orders land): the hourly runs of a day keep the fit and never load the
 modelling libraries (seconds to import, tens of seconds to compile on a machine that never ran them)."""
 
 import hashlib

@@ -3,7 +3,8 @@ Spark session.
 
 dbt-spark runs Python models only on Databricks (it submits them as notebooks to a cluster). With `method:
 session` the Spark session lives in the dbt process itself, so a model's compiled code is simply executed
-there, with the `spark` it expects. Everything else is dbt's own command line, unchanged.
+there, with the `spark` it expects. It also loads a seed's empty cells as nulls. Everything else is dbt's own
+command line, unchanged.
 """
 
 import os
@@ -31,19 +32,33 @@ def _python_models_in_session() -> None:
         def submit(self, compiled_code: str) -> None:
             from pyspark.sql import SparkSession
 
-            exec(compile(compiled_code, f"<model {self.name}>", "exec"), {"spark": SparkSession.getActiveSession()})
+            exec(compile(compiled_code, f"<model {self.name}>", "exec"), {"spark": SparkSession.builder.getOrCreate()})
 
     helpers = SparkAdapter.python_submission_helpers.fget
-    SparkAdapter.python_submission_helpers = property(lambda adapter: {**helpers(adapter), SESSION: SessionPythonJobHelper})
+    SparkAdapter.python_submission_helpers = property(
+        lambda adapter: {**helpers(adapter), SESSION: SessionPythonJobHelper}
+    )
     default = SparkAdapter.default_python_submission_method.fget
     SparkAdapter.default_python_submission_method = property(
         lambda adapter: SESSION if adapter.config.credentials.method == SESSION else default(adapter)
     )
 
 
+def _seed_nulls_as_null() -> None:
+    """dbt-spark's session connection writes a seed's empty cell as the text 'None': an empty pattern of
+    seeds/channel_grouping.csv would then match nothing. An empty cell is null, as on every other adapter."""
+    from dbt.adapters.spark.session import SessionConnectionWrapper
+
+    as_sql = SessionConnectionWrapper._fix_binding.__func__
+    SessionConnectionWrapper._fix_binding = classmethod(
+        lambda wrapper, value: "null" if value is None else as_sql(wrapper, value)
+    )
+
+
 def main() -> None:
     _use_utc()
     _python_models_in_session()
+    _seed_nulls_as_null()
     from dbt.cli.main import cli
 
     sys.exit(cli())

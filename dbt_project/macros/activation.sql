@@ -29,7 +29,7 @@
 
 {#- An amount as a sentence shows it: two decimals. -#}
 {% macro money_text(amount) -%}
-    cast(cast(round({{ amount }}, 2) as decimal(18, 2)) as varchar)
+    cast(cast(round({{ amount }}, 2) as decimal(18, 2)) as {{ dbt.type_string() }})
 {%- endmacro %}
 
 {#- One audience mart: the rows of int_activation_audiences that won the person for this flow, in the shape
@@ -72,10 +72,14 @@ select * from final
     reactivation messages suggest to everyone. -#}
 {% macro best_seller_suggestions(limit=5) -%}
     select
-        to_json(list(
-            json_object('product_id', product_id, 'product_name', product_name, 'units_30d', units_30d)
-            order by sales_rank
-        )) as recommended_products
+        {{ json_object_list(
+            {
+                'product_id': 'product_id',
+                'product_name': 'product_name',
+                'units_30d': 'units_30d'
+            },
+            order_by=['sales_rank']
+        ) }} as recommended_products
     from {{ ref('int_product_best_sellers') }}
     where sales_rank <= {{ limit }}
 {%- endmacro %}

@@ -16,11 +16,11 @@
     select
         pairs.source,
         pairs.medium,
-        arg_min(rules.channel, rules.priority) as channel
+        min_by(rules.channel, rules.priority) as channel
     from pairs
     inner join rules
         on
-            (coalesce(rules.source_pattern, '') = '' or regexp_matches(coalesce(pairs.source, ''), rules.source_pattern))
-            and (coalesce(rules.medium_pattern, '') = '' or regexp_matches(coalesce(pairs.medium, ''), rules.medium_pattern))
+            (coalesce(rules.source_pattern, '') = '' or {{ matches_pattern("coalesce(pairs.source, '')", 'rules.source_pattern') }})
+            and (coalesce(rules.medium_pattern, '') = '' or {{ matches_pattern("coalesce(pairs.medium, '')", 'rules.medium_pattern') }})
     group by pairs.source, pairs.medium
 {%- endmacro %}

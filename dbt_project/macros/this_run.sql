@@ -4,14 +4,18 @@
 
 {#- The newest load every incremental model had folded in when this run started: what int_loads_built
     holds, read by name, not by ref, since int_loads_built is built after every model that reads this (a
-    ref would be a cycle). 0, every load, when there is none yet or on a full build. -#}
+    ref would be a cycle). 0, every load, when there is none yet or on a full build. Read when the model
+    compiles, as a number: Spark drops a table before it builds it anew, so int_loads_built could not read
+    its own old row while being rebuilt. -#}
 {% macro loads_built_through() -%}
     {%- set built = none if flags.FULL_REFRESH else model_relation('int_loads_built') -%}
+    {%- set watermark = 0 -%}
     {%- if built is not none -%}
-        (select coalesce(max(built.built_through_load_id), 0) from {{ built }} as built)
-    {%- else -%}
-        cast(0 as bigint)
+        {%- set watermark = run_query(
+            'select coalesce(max(built_through_load_id), 0) from ' ~ built
+        ).columns[0].values()[0] -%}
     {%- endif -%}
+    cast({{ watermark }} as bigint)
 {%- endmacro %}
 
 

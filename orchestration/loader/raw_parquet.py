@@ -79,7 +79,9 @@ def _export_per_load(con: duckdb.DuckDBPyConnection, table: str, folder: Path) -
     for load_id, rows in sorted(current.items()):
         if exported.get(load_id) != rows:
             _write_parquet(
-                con, f"select * from raw.{table} where load_id = {int(load_id)}", folder / LOAD_FILE.format(load_id=load_id)
+                con,
+                f"select * from raw.{table} where load_id = {int(load_id)}",
+                folder / LOAD_FILE.format(load_id=load_id),
             )
             written += 1
     for load_id in exported.keys() - current.keys():

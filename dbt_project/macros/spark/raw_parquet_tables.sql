@@ -2,7 +2,7 @@
     its folder of the loader's Parquet export (orchestration/loader/raw_parquet.py), re-created on each run so
     that it lists the files of the loads landed since. On DuckDB the loader writes the raw tables themselves. -#}
 {% macro register_raw_parquet_tables() %}
-    {{ return(adapter.dispatch('register_raw_parquet_tables', 'funnelhouse')()) }}
+    {{ return(adapter.dispatch('register_raw_parquet_tables')()) }}
 {% endmacro %}
 
 {% macro default__register_raw_parquet_tables() %}{% endmacro %}

@@ -1,6 +1,6 @@
 {{
     config(
-        materialized='incremental',
+        materialized=replaced_by_device(),
         incremental_strategy='delete+insert',
         unique_key='anonymous_id',
         on_schema_change='fail'
@@ -69,7 +69,7 @@ final as (
         anonymous_id,
         {{ dbt.hash(dbt.concat([
             'anonymous_id', "'|'",
-            dbt.cast('min(occurred_at) over (partition by anonymous_id, session_index)', api.Column.translate_type('string'))
+            instant_text('min(occurred_at) over (partition by anonymous_id, session_index)')
         ])) }} as session_id,
         session_index,
         row_number() over (partition by anonymous_id, session_index order by occurred_at, event_id)

@@ -96,9 +96,9 @@ refunded as (
 
     {#- A refund that lists its items returns those units on its own day; one without items returns money only. -#}
     select
-        {{ json_array_item('refund_events.items') }} ->> '$.product_id' as product_id,
+        {{ json_text(json_array_item('refund_events.items'), '$.product_id') }} as product_id,
         refund_events.refund_date as date_day,
-        sum(cast({{ json_array_item('refund_events.items') }} ->> '$.quantity' as integer)) as units_refunded
+        sum(cast({{ json_text(json_array_item('refund_events.items'), '$.quantity') }} as integer)) as units_refunded
     from {{ json_array_items('refund_events', 'items') }}
     group by 1, 2
 
@@ -195,7 +195,7 @@ filled as (
         cast(coalesce(in_video.hotspot_clicks, 0) as integer) as hotspot_clicks,
         cast(coalesce(in_video.in_video_carts, 0) as integer) as in_video_carts,
         cast(
-            last_value(stock_snapshots.units_on_hand ignore nulls) over (
+            {{ last_non_null("stock_snapshots.units_on_hand") }} over (
                 partition by product_days.product_id
                 order by product_days.date_day
                 rows between unbounded preceding and current row

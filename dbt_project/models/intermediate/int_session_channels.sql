@@ -1,6 +1,6 @@
 {{
     config(
-        materialized='incremental',
+        materialized=replaced_by_device(),
         incremental_strategy='delete+insert',
         unique_key='anonymous_id',
         on_schema_change='fail'

@@ -1,6 +1,6 @@
 {{
     config(
-        materialized='incremental',
+        materialized=replaced_by_device(),
         incremental_strategy='delete+insert',
         unique_key='anonymous_id',
         on_schema_change='fail'
@@ -60,9 +60,9 @@ sessions as (
         bool_or(event_name = 'hotspot_click') as clicked_hotspot,
         bool_or(event_name in ('add_to_cart', 'buy_now')) as added_to_cart,
         bool_or(event_name = 'begin_checkout') as began_checkout,
-        arg_min(page_url, event_index_in_session) filter (where page_url is not null) as landing_page,
-        arg_min(device_type, event_index_in_session) as device_type,
-        arg_min(country, event_index_in_session) as country,
+        min_by(page_url, event_index_in_session) filter (where page_url is not null) as landing_page,
+        min_by(device_type, event_index_in_session) as device_type,
+        min_by(country, event_index_in_session) as country,
         max(load_id) as last_load_id
     from device_events
     group by session_id, anonymous_id

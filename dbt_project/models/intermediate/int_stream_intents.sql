@@ -71,7 +71,7 @@ pairs as (
         min(occurred_at) as first_intent_at,
         max(occurred_at) as last_intent_at,
         count(*) as intents,
-        list(distinct product_id order by product_id) as products,
+        {{ sorted_distinct_list('product_id') }} as products,
         {#- An intent with no FX rate on or before its day cannot be valued: the pair stays unvalued rather
             than silently summing the intents that could be. -#}
         case

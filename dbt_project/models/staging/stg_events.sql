@@ -9,7 +9,16 @@
     event once per load is far cheaper than once per query. raw.events is append-only and each row's
     staging depends on that row alone, so appending the new loads equals a full rebuild. -#}
 
-with events as not materialized (
+{%- set page_members = ['url', 'referrer', 'title'] -%}
+{%- set campaign_members = ['source', 'medium', 'name', 'content', 'term', 'click_id'] -%}
+{%- set context_members = ['device_type', 'user_agent', 'ip', 'country', 'locale'] -%}
+{%- set property_members = [
+    'product_id', 'price', 'currency', 'quantity', 'video_id', 'hotspot_id', 'position_s', 'cart_id', 'list_id',
+    'category', 'query', 'results_count', 'value', 'step', 'step_name', 'order_id', 'revenue', 'tax', 'shipping',
+    'discount', 'coupon', 'amount', 'method', 'email_sha256', 'phone_sha256', 'percent', 'refund_id'
+] -%}
+
+with events as {{ not_materialized() }} (
 
     select * from {{ source('raw', 'events') }}
     {% if is_incremental() %}
@@ -31,20 +40,10 @@ extracted as (
 
     select
         *,
-        json_extract_string(page, ['$.url', '$.referrer', '$.title']) as page_fields,
-        json_extract_string(
-            campaign, ['$.source', '$.medium', '$.name', '$.content', '$.term', '$.click_id']
-        ) as campaign_fields,
-        json_extract_string(
-            context, ['$.device_type', '$.user_agent', '$.ip', '$.country', '$.locale']
-        ) as context_fields,
-        json_extract_string(properties, [
-            '$.product_id', '$.price', '$.currency', '$.quantity', '$.video_id', '$.hotspot_id',
-            '$.position_s', '$.cart_id', '$.list_id', '$.category', '$.query', '$.results_count',
-            '$.value', '$.step', '$.step_name', '$.order_id', '$.revenue', '$.tax', '$.shipping',
-            '$.discount', '$.coupon', '$.amount', '$.method', '$.email_sha256', '$.phone_sha256',
-            '$.percent', '$.refund_id'
-        ]) as property_fields
+        {{ json_text_fields('page', page_members) }} as page_fields,
+        {{ json_text_fields('campaign', campaign_members) }} as campaign_fields,
+        {{ json_text_fields('context', context_members) }} as context_fields,
+        {{ json_text_fields('properties', property_members) }} as property_fields
     from events
 
 ),
@@ -59,52 +58,52 @@ renamed as (
         anonymous_id,
         user_id,
 
-        page_fields[1] as page_url,
-        page_fields[2] as page_referrer,
-        page_fields[3] as page_title,
+        {{ json_text_field('page_fields', page_members, 'url') }} as page_url,
+        {{ json_text_field('page_fields', page_members, 'referrer') }} as page_referrer,
+        {{ json_text_field('page_fields', page_members, 'title') }} as page_title,
 
-        campaign_fields[1] as campaign_object_source,
-        campaign_fields[2] as campaign_object_medium,
-        campaign_fields[3] as campaign_object_name,
-        campaign_fields[4] as campaign_object_content,
-        campaign_fields[5] as campaign_object_term,
-        campaign_fields[6] as campaign_object_click_id,
+        {{ json_text_field('campaign_fields', campaign_members, 'source') }} as campaign_object_source,
+        {{ json_text_field('campaign_fields', campaign_members, 'medium') }} as campaign_object_medium,
+        {{ json_text_field('campaign_fields', campaign_members, 'name') }} as campaign_object_name,
+        {{ json_text_field('campaign_fields', campaign_members, 'content') }} as campaign_object_content,
+        {{ json_text_field('campaign_fields', campaign_members, 'term') }} as campaign_object_term,
+        {{ json_text_field('campaign_fields', campaign_members, 'click_id') }} as campaign_object_click_id,
 
-        context_fields[1] as device_type,
-        context_fields[2] as user_agent,
-        context_fields[3] as ip_truncated,
-        context_fields[4] as country,
-        context_fields[5] as locale,
+        {{ json_text_field('context_fields', context_members, 'device_type') }} as device_type,
+        {{ json_text_field('context_fields', context_members, 'user_agent') }} as user_agent,
+        {{ json_text_field('context_fields', context_members, 'ip') }} as ip_truncated,
+        {{ json_text_field('context_fields', context_members, 'country') }} as country,
+        {{ json_text_field('context_fields', context_members, 'locale') }} as locale,
 
-        property_fields[1] as product_id,
-        property_fields[2]::decimal(18, 4) as price,
-        upper(property_fields[3]) as currency,
-        property_fields[4]::integer as quantity,
-        property_fields[5] as video_id,
-        property_fields[6] as hotspot_id,
-        property_fields[7]::double as position_s,
-        property_fields[8] as cart_id,
-        property_fields[9] as list_id,
-        property_fields[10] as category,
-        property_fields[11] as search_query,
-        property_fields[12]::integer as search_results_count,
-        property_fields[13]::decimal(18, 4) as checkout_value,
-        property_fields[14]::integer as checkout_step,
-        property_fields[15] as checkout_step_name,
-        property_fields[16] as order_id,
-        property_fields[17]::decimal(18, 4) as revenue,
-        property_fields[18]::decimal(18, 4) as tax,
-        property_fields[19]::decimal(18, 4) as shipping,
-        property_fields[20]::decimal(18, 4) as discount,
-        property_fields[21] as coupon,
-        property_fields[22]::decimal(18, 4) as refund_amount,
-        property_fields[23] as sign_up_method,
-        property_fields[24] as email_sha256,
-        property_fields[25] as phone_sha256,
-        property_fields[26]::integer as video_percent,
-        property_fields[27] as refund_id,
+        {{ json_text_field('property_fields', property_members, 'product_id') }} as product_id,
+        cast({{ json_text_field('property_fields', property_members, 'price') }} as decimal(18, 4)) as price,
+        upper({{ json_text_field('property_fields', property_members, 'currency') }}) as currency,
+        cast({{ json_text_field('property_fields', property_members, 'quantity') }} as integer) as quantity,
+        {{ json_text_field('property_fields', property_members, 'video_id') }} as video_id,
+        {{ json_text_field('property_fields', property_members, 'hotspot_id') }} as hotspot_id,
+        cast({{ json_text_field('property_fields', property_members, 'position_s') }} as double) as position_s,
+        {{ json_text_field('property_fields', property_members, 'cart_id') }} as cart_id,
+        {{ json_text_field('property_fields', property_members, 'list_id') }} as list_id,
+        {{ json_text_field('property_fields', property_members, 'category') }} as category,
+        {{ json_text_field('property_fields', property_members, 'query') }} as search_query,
+        cast({{ json_text_field('property_fields', property_members, 'results_count') }} as integer) as search_results_count,
+        cast({{ json_text_field('property_fields', property_members, 'value') }} as decimal(18, 4)) as checkout_value,
+        cast({{ json_text_field('property_fields', property_members, 'step') }} as integer) as checkout_step,
+        {{ json_text_field('property_fields', property_members, 'step_name') }} as checkout_step_name,
+        {{ json_text_field('property_fields', property_members, 'order_id') }} as order_id,
+        cast({{ json_text_field('property_fields', property_members, 'revenue') }} as decimal(18, 4)) as revenue,
+        cast({{ json_text_field('property_fields', property_members, 'tax') }} as decimal(18, 4)) as tax,
+        cast({{ json_text_field('property_fields', property_members, 'shipping') }} as decimal(18, 4)) as shipping,
+        cast({{ json_text_field('property_fields', property_members, 'discount') }} as decimal(18, 4)) as discount,
+        {{ json_text_field('property_fields', property_members, 'coupon') }} as coupon,
+        cast({{ json_text_field('property_fields', property_members, 'amount') }} as decimal(18, 4)) as refund_amount,
+        {{ json_text_field('property_fields', property_members, 'method') }} as sign_up_method,
+        {{ json_text_field('property_fields', property_members, 'email_sha256') }} as email_sha256,
+        {{ json_text_field('property_fields', property_members, 'phone_sha256') }} as phone_sha256,
+        cast({{ json_text_field('property_fields', property_members, 'percent') }} as integer) as video_percent,
+        {{ json_text_field('property_fields', property_members, 'refund_id') }} as refund_id,
 
-        case when event_name in ('purchase', 'refund') then properties -> '$.items' end as items,
+        case when event_name in ('purchase', 'refund') then {{ json_value('properties', '$.items') }} end as items,
 
         load_id,
         loaded_at,
@@ -175,9 +174,9 @@ user_agent_bots as (
         agents.user_agent,
         min(bot_patterns.bot_family) as bot_family
     from (
-        select distinct context ->> '$.user_agent' as user_agent
+        select distinct {{ json_text('context', '$.user_agent') }} as user_agent
         from events
-        where context ->> '$.user_agent' is not null
+        where {{ json_text('context', '$.user_agent') }} is not null
     ) as agents
     inner join bot_patterns
         on contains(lower(agents.user_agent), bot_patterns.pattern)

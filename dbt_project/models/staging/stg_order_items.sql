@@ -42,10 +42,10 @@ final as (
         order_id,
         item_index,
         occurred_at,
-        item ->> '$.product_id' as product_id,
-        cast(item ->> '$.price' as decimal(18, 4)) as price,
-        cast(item ->> '$.quantity' as integer) as quantity,
-        cast(item ->> '$.price' as decimal(18, 4)) * cast(item ->> '$.quantity' as integer) as line_revenue,
+        {{ json_text('item', '$.product_id') }} as product_id,
+        cast({{ json_text('item', '$.price') }} as decimal(18, 4)) as price,
+        cast({{ json_text('item', '$.quantity') }} as integer) as quantity,
+        cast({{ json_text('item', '$.price') }} as decimal(18, 4)) * cast({{ json_text('item', '$.quantity') }} as integer) as line_revenue,
         currency,
         load_id
     from numbered

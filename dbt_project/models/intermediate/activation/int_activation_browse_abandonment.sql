@@ -149,16 +149,16 @@ viewed_products as (
     select
         session_views.person_id,
         count(*) as products_viewed,
-        to_json(list(
-            json_object(
-                'product_id', session_views.product_id,
-                'product_name', products.product_name,
-                'price', session_views.price,
-                'currency', session_views.currency,
-                'quantity', null
-            )
-            order by session_views.product_id
-        )) as items
+        {{ json_object_list(
+            {
+                'product_id': 'session_views.product_id',
+                'product_name': 'products.product_name',
+                'price': 'session_views.price',
+                'currency': 'session_views.currency',
+                'quantity': 'null'
+            },
+            order_by=['session_views.product_id']
+        ) }} as items
     from session_views
     left join products
         on session_views.product_id = products.product_id
@@ -189,8 +189,8 @@ final as (
         || ', then no cart, no order and no visit since: day-' || staged.stage || ' reminder' as reason,
         viewed_products.items,
         video_views.video_id,
-        cast(null as varchar) as search_query,
-        cast(null as json) as recommended_products,
+        cast(null as {{ dbt.type_string() }}) as search_query,
+        cast(null as {{ json_type() }}) as recommended_products,
         cast(staged.stage as integer) as stage
     from staged
     inner join viewed_products

@@ -134,16 +134,16 @@ carts as (
         person_id,
         sum(quantity) as units,
         sum(value_reporting) as value_reporting,
-        to_json(list(
-            json_object(
-                'product_id', product_id,
-                'product_name', product_name,
-                'price', price,
-                'currency', currency,
-                'quantity', quantity
-            )
-            order by product_id
-        )) as items
+        {{ json_object_list(
+            {
+                'product_id': 'product_id',
+                'product_name': 'product_name',
+                'price': 'price',
+                'currency': 'currency',
+                'quantity': 'quantity'
+            },
+            order_by=['product_id']
+        ) }} as items
     from priced_lines
     group by person_id
 
@@ -161,8 +161,8 @@ final as (
         || ', and has not ordered since' as reason,
         carts.items,
         video_adds.video_id,
-        cast(null as varchar) as search_query,
-        cast(null as json) as recommended_products,
+        cast(null as {{ dbt.type_string() }}) as search_query,
+        cast(null as {{ json_type() }}) as recommended_products,
         cast(null as integer) as stage
     from carts
     inner join cart_changes

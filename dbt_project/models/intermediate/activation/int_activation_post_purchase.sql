@@ -73,16 +73,16 @@ recent_items as (
 
     select
         lines.person_id,
-        to_json(list(
-            json_object(
-                'product_id', lines.product_id,
-                'product_name', products.product_name,
-                'price', lines.price,
-                'currency', lines.currency,
-                'quantity', lines.quantity
-            )
-            order by lines.ordered_at, lines.order_id, lines.item_index
-        )) as items
+        {{ json_object_list(
+            {
+                'product_id': 'lines.product_id',
+                'product_name': 'products.product_name',
+                'price': 'lines.price',
+                'currency': 'lines.currency',
+                'quantity': 'lines.quantity'
+            },
+            order_by=['lines.ordered_at', 'lines.order_id', 'lines.item_index']
+        ) }} as items
     from lines
     left join products
         on lines.product_id = products.product_id
@@ -146,16 +146,16 @@ cross_sell as (
     select
         ranked_cross_sell.person_id,
         count(*) as products,
-        to_json(list(
-            json_object(
-                'product_id', ranked_cross_sell.related_product_id,
-                'product_name', products.product_name,
-                'support', ranked_cross_sell.support,
-                'confidence', ranked_cross_sell.confidence,
-                'lift', ranked_cross_sell.lift
-            )
-            order by ranked_cross_sell.cross_sell_rank
-        )) as recommended_products
+        {{ json_object_list(
+            {
+                'product_id': 'ranked_cross_sell.related_product_id',
+                'product_name': 'products.product_name',
+                'support': 'ranked_cross_sell.support',
+                'confidence': 'ranked_cross_sell.confidence',
+                'lift': 'ranked_cross_sell.lift'
+            },
+            order_by=['ranked_cross_sell.cross_sell_rank']
+        ) }} as recommended_products
     from ranked_cross_sell
     left join products
         on ranked_cross_sell.related_product_id = products.product_id
@@ -181,8 +181,8 @@ final as (
             'no product is often enough bought with them to suggest'
         ) as reason,
         recent_items.items,
-        cast(null as varchar) as video_id,
-        cast(null as varchar) as search_query,
+        cast(null as {{ dbt.type_string() }}) as video_id,
+        cast(null as {{ dbt.type_string() }}) as search_query,
         cross_sell.recommended_products,
         cast(null as integer) as stage
     from recent_orders

@@ -62,9 +62,9 @@ final as (
         'no order and no visit since ' || {{ reporting_time_text('last_seen.last_seen_at') }}
         || ' (' || {{ dbt.datediff('last_seen.last_seen_at', 'warehouse_clock.clock_at', 'day') }}
         || ' days)' as reason,
-        cast(null as json) as items,
-        cast(null as varchar) as video_id,
-        cast(null as varchar) as search_query,
+        cast(null as {{ json_type() }}) as items,
+        cast(null as {{ dbt.type_string() }}) as video_id,
+        cast(null as {{ dbt.type_string() }}) as search_query,
         best_sellers.recommended_products,
         cast(null as integer) as stage
     from last_seen

@@ -124,14 +124,14 @@ related as (
 
     select
         candidates.person_id,
-        to_json(list(
-            json_object(
-                'product_id', candidates.product_id,
-                'product_name', products.product_name,
-                'source', candidates.source
-            )
-            order by candidates.candidate_rank
-        )) as recommended_products
+        {{ json_object_list(
+            {
+                'product_id': 'candidates.product_id',
+                'product_name': 'products.product_name',
+                'source': 'candidates.source'
+            },
+            order_by=['candidates.candidate_rank']
+        ) }} as recommended_products
     from candidates
     left join products
         on candidates.product_id = products.product_id
@@ -148,8 +148,8 @@ final as (
         {{ reporting_day_start(dbt.dateadd('day', 1, 'last_searches.search_date')) }} as send_after,
         'searched for "' || last_searches.search_query || '" yesterday at '
         || {{ reporting_time_text('last_searches.searched_at') }} || ' and has not ordered since' as reason,
-        cast(null as json) as items,
-        cast(null as varchar) as video_id,
+        cast(null as {{ json_type() }}) as items,
+        cast(null as {{ dbt.type_string() }}) as video_id,
         last_searches.search_query,
         related.recommended_products,
         cast(null as integer) as stage

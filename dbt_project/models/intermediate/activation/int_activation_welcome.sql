@@ -65,9 +65,9 @@ final as (
         first_sign_ups.signed_up_at as send_after,
         'signed up at ' || {{ reporting_time_text('first_sign_ups.signed_up_at') }}
         || coalesce(' (' || first_sign_ups.sign_up_method || ')', '') || ' and has not ordered yet' as reason,
-        cast(null as json) as items,
-        cast(null as varchar) as video_id,
-        cast(null as varchar) as search_query,
+        cast(null as {{ json_type() }}) as items,
+        cast(null as {{ dbt.type_string() }}) as video_id,
+        cast(null as {{ dbt.type_string() }}) as search_query,
         best_sellers.recommended_products,
         cast(null as integer) as stage
     from first_sign_ups

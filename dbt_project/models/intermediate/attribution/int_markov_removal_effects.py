@@ -4,11 +4,13 @@ the transitions (int_markov_transitions), numpy solves the chain (orchestration.
 import math
 
 from orchestration.attribution.markov import removal_effects
+from orchestration.model_tables import model_tables
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    transitions = dbt.ref("int_markov_transitions").fetchnumpy()
+    tables = model_tables(session)
+    transitions = tables.arrays(dbt.ref("int_markov_transitions"))
     effects = removal_effects(transitions["from_state"], transitions["to_state"], transitions["transitions"])
     rows = [
         f"({_sql_string(state)}, {_sql_double(effect)}, {_sql_double(share)})"
@@ -17,10 +19,10 @@ def model(dbt, session):
     # The results go back as SQL text: DuckDB imports pandas, where it is installed (the test extra), to bind
     # any Python value, a parameter, an Arrow table or a numpy array, and that import costs seconds a run.
     # A VALUES list needs one row, so no state at all is a null row filtered out.
-    return session.sql(
+    return tables.sql(
         f"""
         select
-            cast(markov_state as varchar) as markov_state,
+            cast(markov_state as string) as markov_state,
             cast(removal_effect as double) as removal_effect,
             cast(removal_effect_share as double) as removal_effect_share
         from (values {", ".join(rows) or "(null, null, null)"}) as effects (

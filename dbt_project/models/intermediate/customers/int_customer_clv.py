@@ -1,7 +1,7 @@
 """Predicted CLV per customer (orchestration/customers/clv.py over int_clv_inputs): BG/NBD + Gamma-Gamma,
 refitted only when its inputs or settings change. The summary stops at the last complete day, so it moves
-when the clock's date turns (or late or re-stitched orders land): the hourly runs of a day keep the fit and never load the
-modelling libraries (seconds to import, tens of seconds to compile on a machine that never ran them)."""
+when the clock's date turns (or late or re-stitched orders land): the hourly runs of a day keep the fit and
+never load the modelling libraries (seconds to import, tens of seconds to compile on a machine that never ran them)."""
 
 import hashlib
 import json
@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 import pandas as pd
 
 from orchestration.customers.clv import predict_clv
+from orchestration.model_tables import ModelTables, model_tables
 
 SUMMARY_COLUMNS = ["customer_id", "frequency", "recency_days", "tenure_days", "monetary_value"]
 # Typed, so that a shop without customers (and dbt's --empty build) gives the same column types.
@@ -32,6 +33,11 @@ COLUMNS = {
 
 def model(dbt, session):
     dbt.config(materialized="table")
+    tables = model_tables(session)
+    return tables.result(_predicted_clv(dbt, tables))
+
+
+def _predicted_clv(dbt, tables: ModelTables) -> pd.DataFrame:
     # One plain call per setting: dbt finds the keys to hand the model by reading its code, and does not look
     # inside expressions such as int(...).
     horizon_months = dbt.config.meta_get("clv_horizon_months")
@@ -42,10 +48,11 @@ def model(dbt, session):
         "monthly_discount_rate": float(monthly_discount_rate),
         "min_repeat_buyers": int(min_repeat_buyers),
     }
+    # dbt finds a model's refs by reading its code: each stays a plain call of its own.
     inputs = dbt.ref("int_clv_inputs")
-    summary = inputs.df()[SUMMARY_COLUMNS].sort_values("customer_id", ignore_index=True)
+    summary = tables.frame(inputs)[SUMMARY_COLUMNS].sort_values("customer_id", ignore_index=True)
     fit_key = _fit_key(summary, settings)
-    kept = _kept_fit(dbt, session, fit_key)
+    kept = _kept_fit(tables, dbt.this, fit_key)
     if kept is not None:
         return kept
     if summary.empty:
@@ -75,17 +82,10 @@ def _fit_key(summary: pd.DataFrame, settings: dict) -> str:
     return digest.hexdigest()
 
 
-def _kept_fit(dbt, session, fit_key: str) -> pd.DataFrame | None:
-    existing = session.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-        [dbt.this.schema, dbt.this.identifier],
-    ).fetchone()[0]
-    if not existing:
+def _kept_fit(tables: ModelTables, this, fit_key: str) -> pd.DataFrame | None:
+    if not tables.exists(this) or "fit_key" not in tables.column_names(this):
         return None
-    columns = {name for (name,) in session.execute(f"select column_name from (describe {dbt.this})").fetchall()}
-    if "fit_key" not in columns:
-        return None
-    (kept_key,) = session.execute(f"select max(fit_key) from {dbt.this}").fetchone()
+    (kept_key,) = tables.row(f"select max(fit_key) from {this}")
     if kept_key != fit_key:
         return None
-    return session.sql(f"select * from {dbt.this}").df()
+    return tables.query_frame(f"select * from {this}")

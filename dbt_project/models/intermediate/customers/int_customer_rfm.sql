@@ -87,9 +87,9 @@ final as (
         recency_score,
         frequency_score,
         monetary_score,
-        cast(recency_score as varchar)
-        || cast(frequency_score as varchar)
-        || cast(monetary_score as varchar) as rfm_score,
+        cast(recency_score as {{ dbt.type_string() }})
+        || cast(frequency_score as {{ dbt.type_string() }})
+        || cast(monetary_score as {{ dbt.type_string() }}) as rfm_score,
         case
             when recency_score >= 4 and frequency_score >= 4 then 'champions'
             when recency_score >= 3 and frequency_score >= 3 then 'loyal'

@@ -6,6 +6,7 @@ run's AUC repeated; fct_propensity_calibration publishes it."""
 import pandas as pd
 
 from orchestration.customers.propensity import MODEL_NAME, evaluate
+from orchestration.model_tables import ModelTables, model_tables
 
 # Typed, so that a shop with nothing to evaluate (and dbt's --empty build) still meets the mart's contract.
 COLUMNS = {
@@ -25,11 +26,16 @@ COLUMNS = {
 
 def model(dbt, session):
     dbt.config(materialized="table")
+    tables = model_tables(session)
+    return tables.result(_calibration(dbt, tables))
+
+
+def _calibration(dbt, tables: ModelTables) -> pd.DataFrame:
     horizon_days = dbt.config.meta_get("propensity_horizon_days")
-    features = dbt.ref("int_propensity_features")
     # The solver's result depends (in its last digits) on the order of its rows: a fixed order makes an
     # incremental warehouse and a full rebuild hold the same scores.
-    rows = features.order("cutoff_kind, customer_id").df()
+    features = dbt.ref("int_propensity_features")
+    rows = tables.frame(features, order_by="cutoff_kind, customer_id")
     labelled = rows[rows["cutoff_kind"] == "evaluation"]
     if labelled.empty:
         return pd.DataFrame({column: pd.Series(dtype=dtype) for column, dtype in COLUMNS.items()})

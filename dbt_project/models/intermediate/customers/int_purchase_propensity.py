@@ -5,6 +5,7 @@ the behaviour before the clock. int_propensity_evaluation judges the same model 
 import pandas as pd
 
 from orchestration.customers.propensity import MODEL_NAME, deciles, fit, predict
+from orchestration.model_tables import ModelTables, model_tables
 
 # Typed, so that a shop with no one to score (and dbt's --empty build) gives the same column types.
 COLUMNS = {
@@ -18,10 +19,15 @@ COLUMNS = {
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    features = dbt.ref("int_propensity_features")
+    tables = model_tables(session)
+    return tables.result(_propensities(dbt, tables))
+
+
+def _propensities(dbt, tables: ModelTables) -> pd.DataFrame:
     # The solver's result depends (in its last digits) on the order of its rows: a fixed order makes an
     # incremental warehouse and a full rebuild hold the same scores.
-    rows = features.order("cutoff_kind, customer_id").df()
+    features = dbt.ref("int_propensity_features")
+    rows = tables.frame(features, order_by="cutoff_kind, customer_id")
     training = rows[rows["cutoff_kind"] == "evaluation"]
     scoring = rows[rows["cutoff_kind"] == "scoring"]
     if scoring.empty:

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 import pandas as pd
 
 from orchestration.forecast import forecast_demand
+from orchestration.model_tables import ModelTables, model_tables
 
 REFIT_AFTER = timedelta(days=1)
 COLUMNS = [
@@ -40,9 +41,14 @@ COLUMNS = [
 
 def model(dbt, session):
     dbt.config(materialized="table")
+    tables = model_tables(session)
+    return tables.result(_forecast_fit(dbt, tables))
+
+
+def _forecast_fit(dbt, tables: ModelTables) -> pd.DataFrame:
     product_days = dbt.ref("int_product_daily")
-    # The last day is asked of DuckDB: an hourly run that keeps the fit never loads the history into pandas.
-    (fitted_through,) = product_days.aggregate("max(date_day)").fetchone()
+    # The last day is asked of the engine: an hourly run that keeps the fit never loads the history into pandas.
+    fitted_through = tables.value(product_days, "max(date_day)")
     if fitted_through is None:
         return pd.DataFrame({column: pd.Series(dtype="object") for column in COLUMNS})
     # dbt hands a Python model only the settings it finds in plain meta_get calls, one to a statement.
@@ -51,10 +57,10 @@ def model(dbt, session):
     step = dbt.config.meta_get("forecast_backtest_step_days")
     settings = {"horizon": int(horizon), "windows": int(windows), "step": int(step)}
     fit_settings = json.dumps(settings, sort_keys=True)
-    kept = _current_fit(dbt, session, fitted_through, fit_settings)
+    kept = _current_fit(tables, dbt.this, fitted_through, fit_settings)
     if kept is not None:
         return kept
-    fit = forecast_demand(product_days.df(), **settings)
+    fit = forecast_demand(tables.frame(product_days), **settings)
     fitted_at = datetime.now(UTC)
     results = pd.concat(
         [fit.forecasts.assign(result_kind="forecast"), fit.accuracy.assign(result_kind="accuracy")],
@@ -65,23 +71,18 @@ def model(dbt, session):
     )
 
 
-def _current_fit(dbt, session, fitted_through, fit_settings: str) -> pd.DataFrame | None:
+def _current_fit(tables: ModelTables, this, fitted_through, fit_settings: str) -> pd.DataFrame | None:
     """The fit in place, when it saw the same last day with the same settings and is under a day old."""
-    existing = session.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-        [dbt.this.schema, dbt.this.identifier],
-    ).fetchone()[0]
-    if not existing:
+    if not tables.exists(this):
         return None
-    columns = {name for (name,) in session.execute(f"select column_name from (describe {dbt.this})").fetchall()}
-    if "fit_settings" not in columns:  # fitted by a version that did not record its settings
+    if "fit_settings" not in tables.column_names(this):  # fitted by a version that did not record its settings
         return None
-    settings, last_day, fitted_at = session.execute(
-        f"select min(fit_settings), cast(max(fitted_through) as date), max(fitted_at) from {dbt.this} "
+    settings, last_day, fitted_at = tables.row(
+        f"select min(fit_settings), cast(max(fitted_through) as date), max(fitted_at) from {this} "
         "having count(distinct fit_settings) = 1"
-    ).fetchone() or (None, None, None)
+    ) or (None, None, None)
     if settings != fit_settings or last_day != fitted_through:
         return None
     if fitted_at is None or datetime.now(UTC) - fitted_at >= REFIT_AFTER:
         return None
-    return session.sql(f"select * from {dbt.this}").df()
+    return tables.query_frame(f"select * from {this}")

@@ -51,7 +51,7 @@ final as (
         coalesce(revenue, 0) as revenue,
         avg_days_to_convert,
         avg_visits_to_convert,
-        row_number() over (order by conversions desc, paths desc, channel_path asc) as path_rank
+        cast(row_number() over (order by conversions desc, paths desc, channel_path asc) as bigint) as path_rank
     from by_channel_path
 
 )

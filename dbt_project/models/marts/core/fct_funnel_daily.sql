@@ -1,9 +1,8 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='date_day',
-        on_schema_change='fail'
+        on_schema_change='fail',
+        **days_replaced('date_day')
     )
 }}
 {#- The daily funnel per channel and device type. Two calendars, each named: sessions and their funnel
@@ -75,16 +74,12 @@ erased_spans as (
 touched_days as (
 
     select distinct cast(spanned.day as date) as date_day
-    from
-        rebuilt_sessions,
-        unnest(generate_series(
-            rebuilt_sessions.session_date, {{ reporting_date('rebuilt_sessions.ended_at') }}, interval 1 day
-        )) as spanned (day)
+    from {{ spanning_days(
+        'rebuilt_sessions', 'rebuilt_sessions.session_date', reporting_date('rebuilt_sessions.ended_at'), 'spanned'
+    ) }}
     union
     select distinct cast(spanned.day as date) as date_day
-    from
-        erased_spans,
-        unnest(generate_series(erased_spans.first_day, erased_spans.last_day, interval 1 day)) as spanned (day)
+    from {{ spanning_days('erased_spans', 'erased_spans.first_day', 'erased_spans.last_day', 'spanned') }}
     union
     select order_date as date_day
     from orders

@@ -72,7 +72,7 @@ periods as (
         cast({{ dbt.date_trunc(grain, 'day') }} - {{ step.step }} as date) as previous_period_start,
         cast({{ dbt.date_trunc(grain, 'day') }} - {{ step.year_ago }} as date) as year_ago_period_start,
         cast({{ dbt.date_trunc(grain, 'day') }} + {{ step.step }} - interval 1 day as date) as period_end
-    from data_days, unnest(generate_series(first_day, last_day, interval 1 day)) as days (day)
+    from {{ spanning_days('data_days', 'first_day', 'last_day', 'days') }}
     {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 

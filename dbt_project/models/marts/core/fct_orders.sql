@@ -41,7 +41,7 @@ numbered_orders as (
 
     select
         *,
-        row_number() over (partition by person_id order by ordered_at, order_id) as order_number,
+        cast(row_number() over (partition by person_id order by ordered_at, order_id) as bigint) as order_number,
         lag(ordered_at) over (partition by person_id order by ordered_at, order_id) as previous_ordered_at
     from orders
 

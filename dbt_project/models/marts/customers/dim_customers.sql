@@ -97,10 +97,12 @@ final as (
         coalesce(order_totals.gross_revenue, 0) as gross_revenue,
         coalesce(order_totals.refunded_amount, 0) as refunded_amount,
         coalesce(order_totals.net_revenue, 0) as net_revenue,
-        order_totals.gross_revenue / nullif(order_totals.orders, 0) as aov,
-        rfm.recency_days,
-        {{ dbt.datediff('cast(order_totals.first_order_at as date)', 'warehouse_clock.clock_date', 'day') }}
-            as tenure_days,
+        cast(order_totals.gross_revenue / nullif(order_totals.orders, 0) as double) as aov,
+        cast(rfm.recency_days as bigint) as recency_days,
+        cast(
+            {{ dbt.datediff('cast(order_totals.first_order_at as date)', 'warehouse_clock.clock_date', 'day') }}
+            as bigint
+        ) as tenure_days,
         rfm.recency_score,
         rfm.frequency_score,
         rfm.monetary_score,

@@ -18,7 +18,7 @@ final as (
         cast(auc as double) as auc,
         cutoff_at,
         cast(horizon_days as integer) as horizon_days,
-        cast(model as varchar) as model,
+        cast(model as {{ dbt.type_string() }}) as model,
         cast(trained_customers as bigint) as trained_customers,
         cast(evaluated_customers as bigint) as evaluated_customers
     from evaluation

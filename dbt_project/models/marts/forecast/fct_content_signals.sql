@@ -160,8 +160,8 @@ medians as (
 final as (
 
     select
-        cast(ranked.product_id as varchar) as product_id,
-        cast(ranked.product_name as varchar) as product_name,
+        cast(ranked.product_id as {{ dbt.type_string() }}) as product_id,
+        cast(ranked.product_name as {{ dbt.type_string() }}) as product_name,
         cast(ranked.hotspot_impressions as bigint) as hotspot_impressions,
         cast(ranked.hotspot_clicks as bigint) as hotspot_clicks,
         cast(ranked.hctr as double) as hctr,
@@ -182,7 +182,7 @@ final as (
                 when ranked.hctr >= medians.hctr_median then 'feature_more'
                 when ranked.cover_for_ranking >= medians.days_of_cover_median then 'reshoot_content'
                 else 'hold'
-            end as varchar
+            end as {{ dbt.type_string() }}
         ) as recommendation
     from ranked
     cross join medians

@@ -40,16 +40,16 @@ realised_prices as (
 final as (
 
     select
-        cast(fit.product_id as varchar) as product_id,
+        cast(fit.product_id as {{ dbt.type_string() }}) as product_id,
         cast(fit.date_day as date) as date_day,
-        cast(fit.model as varchar) as model,
+        cast(fit.model as {{ dbt.type_string() }}) as model,
         cast(fit.forecast_units as double) as forecast_units,
         cast(fit.forecast_low_80 as double) as forecast_low_80,
         cast(fit.forecast_high_80 as double) as forecast_high_80,
         cast(realised_prices.unit_price_reporting as double) as unit_price_reporting,
         cast(fit.forecast_units * realised_prices.unit_price_reporting as double) as forecast_revenue,
         cast(fit.fitted_through as date) as fitted_through,
-        cast(fit.fitted_at as timestamp with time zone) as fitted_at
+        cast(fit.fitted_at as {{ instant_type() }}) as fitted_at
     from fit
     left join realised_prices
         on fit.product_id = realised_prices.product_id

@@ -11,10 +11,10 @@ with fit as (
 final as (
 
     select
-        cast(coalesce(product_id, '(catalog)') as varchar) as product_id,
-        cast(model as varchar) as model,
+        cast(coalesce(product_id, '(catalog)') as {{ dbt.type_string() }}) as product_id,
+        cast(model as {{ dbt.type_string() }}) as model,
         product_id is null as is_catalog,
-        cast(demand_class as varchar) as demand_class,
+        cast(demand_class as {{ dbt.type_string() }}) as demand_class,
         cast(mase as double) as mase,
         cast(wape as double) as wape,
         cast(bias as double) as bias,
@@ -22,7 +22,7 @@ final as (
         cast(windows as integer) as windows,
         cast(first_cutoff as date) as first_cutoff,
         cast(last_cutoff as date) as last_cutoff,
-        cast(fitted_at as timestamp with time zone) as fitted_at
+        cast(fitted_at as {{ instant_type() }}) as fitted_at
     from fit
 
 )

@@ -107,8 +107,22 @@ ranked as (
 final as (
 
     select
-        * exclude (intents_per_impression),
-        rank() over (partition by video_id order by engagement_score desc) as engagement_rank_in_video
+        video_id,
+        hotspot_id,
+        product_id,
+        segment,
+        start_s,
+        visible_s,
+        impressions,
+        clicks,
+        hctr,
+        unique_clickers,
+        in_video_carts,
+        in_video_buy_nows,
+        attributed_orders,
+        attributed_revenue,
+        engagement_score,
+        cast(rank() over (partition by video_id order by engagement_score desc) as bigint) as engagement_rank_in_video
     from ranked
 
 )

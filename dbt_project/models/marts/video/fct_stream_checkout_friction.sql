@@ -40,7 +40,7 @@ stages as (
         0 as stage_index,
         'intent' as stage,
         cast(null as integer) as checkout_step,
-        cast(null as varchar) as step_name
+        cast(null as {{ dbt.type_string() }}) as step_name
     union all
     select
         1 as stage_index,

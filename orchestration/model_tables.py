@@ -127,7 +127,8 @@ class SparkTables:
 
 
 def model_tables(session: Any) -> ModelTables:
-    return DuckDBTables(session) if isinstance(session, duckdb.DuckDBPyConnection) else SparkTables(session)
+    """By the session dbt hands the model: dbt-duckdb's is a DuckDB connection (or its own wrapper of one)."""
+    return SparkTables(session) if type(session).__module__.startswith("pyspark") else DuckDBTables(session)
 
 
 def _utc(value: Any) -> Any:

@@ -14,7 +14,8 @@
 {%- endmacro %}
 
 {#- One JSON array of objects, an object per row with the given members ({'key': expression, ...}), in the
-    order of the `order_by` expressions (a list). Null members are written as null on every engine. -#}
+    order of the `order_by` expressions (a list). Null members are written as null on every engine. Give
+    amounts as double: Spark writes a decimal with all its places (54.9000), DuckDB as short as it goes. -#}
 {% macro json_object_list(members, order_by) -%}
     {{ return(adapter.dispatch('json_object_list')(members, order_by)) }}
 {%- endmacro %}

@@ -153,7 +153,7 @@ viewed_products as (
             {
                 'product_id': 'session_views.product_id',
                 'product_name': 'products.product_name',
-                'price': 'session_views.price',
+                'price': 'cast(session_views.price as double)',
                 'currency': 'session_views.currency',
                 'quantity': 'null'
             },

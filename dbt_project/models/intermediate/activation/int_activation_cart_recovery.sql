@@ -138,7 +138,7 @@ carts as (
             {
                 'product_id': 'product_id',
                 'product_name': 'product_name',
-                'price': 'price',
+                'price': 'cast(price as double)',
                 'currency': 'currency',
                 'quantity': 'quantity'
             },

@@ -77,7 +77,7 @@ recent_items as (
             {
                 'product_id': 'lines.product_id',
                 'product_name': 'products.product_name',
-                'price': 'lines.price',
+                'price': 'cast(lines.price as double)',
                 'currency': 'lines.currency',
                 'quantity': 'lines.quantity'
             },

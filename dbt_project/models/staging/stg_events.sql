@@ -86,7 +86,8 @@ renamed as (
         {{ json_text_field('property_fields', property_members, 'list_id') }} as list_id,
         {{ json_text_field('property_fields', property_members, 'category') }} as category,
         {{ json_text_field('property_fields', property_members, 'query') }} as search_query,
-        cast({{ json_text_field('property_fields', property_members, 'results_count') }} as integer) as search_results_count,
+        cast({{ json_text_field('property_fields', property_members, 'results_count') }} as integer)
+            as search_results_count,
         cast({{ json_text_field('property_fields', property_members, 'value') }} as decimal(18, 4)) as checkout_value,
         cast({{ json_text_field('property_fields', property_members, 'step') }} as integer) as checkout_step,
         {{ json_text_field('property_fields', property_members, 'step_name') }} as checkout_step_name,

@@ -45,7 +45,8 @@ final as (
         {{ json_text('item', '$.product_id') }} as product_id,
         cast({{ json_text('item', '$.price') }} as decimal(18, 4)) as price,
         cast({{ json_text('item', '$.quantity') }} as integer) as quantity,
-        cast({{ json_text('item', '$.price') }} as decimal(18, 4)) * cast({{ json_text('item', '$.quantity') }} as integer) as line_revenue,
+        cast({{ json_text('item', '$.price') }} as decimal(18, 4))
+        * cast({{ json_text('item', '$.quantity') }} as integer) as line_revenue,
         currency,
         load_id
     from numbered

@@ -53,6 +53,12 @@ def raw_parquet_folder(db_path: Path) -> Path:
     return db_path.with_name(f"{db_path.stem}.raw_parquet")
 
 
+def spark_folder(db_path: Path) -> Path:
+    """The Spark target's own folder, beside the loader's database as its raw layer is: the Spark warehouse
+    (`warehouse/`, every model a folder of Parquet files) and its table catalog (`metastore/`)."""
+    return db_path.with_name(f"{db_path.stem}.spark")
+
+
 def export_raw_layer(db_path: Path, folder: Path | None = None) -> RawExport:
     """Bring the Parquet raw layer level with the loader's database; returns what it wrote and removed."""
     folder = folder or raw_parquet_folder(db_path)
@@ -79,7 +85,9 @@ def _export_per_load(con: duckdb.DuckDBPyConnection, table: str, folder: Path) -
     for load_id, rows in sorted(current.items()):
         if exported.get(load_id) != rows:
             _write_parquet(
-                con, f"select * from raw.{table} where load_id = {int(load_id)}", folder / LOAD_FILE.format(load_id=load_id)
+                con,
+                f"select * from raw.{table} where load_id = {int(load_id)}",
+                folder / LOAD_FILE.format(load_id=load_id),
             )
             written += 1
     for load_id in exported.keys() - current.keys():

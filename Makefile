@@ -8,7 +8,7 @@ LANDING ?= data/landing
 # Runs started by `make run` are kept here and show in `make dev`.
 DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: install run test lint format bench dev docs dashboard clean
+.PHONY: install install-spark run test test-spark lint format bench dev docs dashboard clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,13 @@ $(VENV)/.installed: pyproject.toml uv.lock | $(BIN)/python
 
 install: $(VENV)/.installed
 
+# The same, with dbt-spark and pyspark for the Spark target (README "Spark"); Spark also needs Java 17 or later.
+$(VENV)/.installed-spark: pyproject.toml uv.lock | $(BIN)/python
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --inexact --extra test --extra spark --python $(BIN)/python
+	touch $@
+
+install-spark: $(VENV)/.installed-spark
+
 run: install $(DAGSTER_HOME)/dagster.yaml
 	@if [ ! -d "$${FUNNELHOUSE_LANDING:-$(LANDING)}" ]; then \
 		echo "No landing zone at $${FUNNELHOUSE_LANDING:-$(LANDING)}: generating the demo shop"; \
@@ -29,10 +36,14 @@ run: install $(DAGSTER_HOME)/dagster.yaml
 	DAGSTER_HOME=$(DAGSTER_HOME) $(BIN)/funnelhouse run
 
 # Two test processes (pytest-xdist), each taking whole files: a file's module fixtures are built once, and the
-# files with the longest setups start first (tests/conftest.py).
+# files with the longest setups start first (tests/conftest.py). The Spark tests are `make test-spark`'s.
 TEST_WORKERS ?= 2
 test: install
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=25
+	$(BIN)/pytest -m "not spark" -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=25
+
+# The same shop built on DuckDB and on Spark, every public mart compared row for row (tests/spark/).
+test-spark: install-spark
+	$(BIN)/pytest -m spark tests/spark --durations=25
 
 lint: install
 	$(BIN)/ruff check orchestration tests

@@ -145,8 +145,8 @@ def plan_build(
     db_path: Path, overrides: dict[str, Any], *, full_refresh: bool, published_build: int | None = None
 ) -> BuildPlan:
     """Decide the vars, whether to rebuild history, and whether to build at all; record a plan that builds
-    as not yet built. `published_build` is the build the serving copy holds: with nothing new since it,
-    the plan builds nothing."""
+    as not yet built. `published_build` is the build the readers see (nothing_new.readers_build: the serving
+    copy's, or on Spark the Spark warehouse's): with nothing new since it, the plan builds nothing."""
     con = warehouse.connect(db_path)
     try:
         for ddl in _DDL:

@@ -1,5 +1,8 @@
 """The `funnelhouse` command: generate a demo shop, run the pipeline."""
 
+import importlib.util
+import os
+import shutil
 import sys
 import time
 from datetime import date
@@ -7,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from orchestration.settings import Settings
+from orchestration.settings import SPARK, TARGETS, Settings
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -72,6 +75,13 @@ def generate(out: Path, days: int, visitors: int, seed: int, start_date) -> None
     default=None,
     help="DuckDB warehouse file [env FUNNELHOUSE_DB, default data/warehouse.duckdb].",
 )
+@click.option(
+    "--target",
+    type=click.Choice(TARGETS),
+    default=None,
+    help="Where dbt builds the models: in the DuckDB file, or in a Spark warehouse beside it (README "
+    '"Spark"), which reads the raw tables as Parquet [env FUNNELHOUSE_TARGET, default duckdb].',
+)
 @click.option("--full-refresh", is_flag=True, help="Rebuild every incremental dbt model from raw.")
 @click.option(
     "--vars",
@@ -96,23 +106,35 @@ def generate(out: Path, days: int, visitors: int, seed: int, start_date) -> None
     "modification time are those the ledger recorded is not read again.",
 )
 def run(
-    landing: Path | None, db: Path | None, full_refresh: bool, dbt_vars: str, wait_seconds: float, verify: bool
+    landing: Path | None,
+    db: Path | None,
+    target: str | None,
+    full_refresh: bool,
+    dbt_vars: str,
+    wait_seconds: float,
+    verify: bool,
 ) -> None:
-    """Load every landing file not loaded yet, then build every model and check, then publish the serving copy.
+    """Load every landing file not loaded yet, then build every model and check, then publish the serving copy
+    (on Spark the models are Spark tables, read in place: there is no serving copy).
 
     Exits 0 only when every file loaded and every asset and every blocking check succeeded.
     """
     from orchestration.build_settings import parse_vars
     from orchestration.loader.salt import SaltError, fingerprint, salt_for
-    from orchestration.nothing_new import current_build
+    from orchestration.nothing_new import current_build, readers_build
 
     started = time.monotonic()
-    settings = Settings.from_env(landing, db)
+    try:
+        settings = Settings.from_env(landing, db, target)
+    except ValueError as error:  # FUNNELHOUSE_TARGET names no target
+        raise click.ClickException(str(error)) from error
     if not settings.landing_dir.is_dir():
         raise click.ClickException(
             f"landing zone {settings.landing_dir} does not exist: set FUNNELHOUSE_LANDING or pass --landing, "
             "or write a demo one with `funnelhouse generate --out data/landing`"
         )
+    if settings.target == SPARK and (missing := _spark_missing()):
+        raise click.ClickException(f"the Spark target needs {missing}")
     try:
         parse_vars(dbt_vars)
     except ValueError as error:
@@ -127,7 +149,7 @@ def run(
             build := current_build(
                 settings.landing_dir,
                 settings.db_path,
-                settings.serving_db,
+                readers_build(settings.target, settings.serving_db, settings.spark_dir),
                 settle_seconds=settings.settle_for(scheduled=False),
             )
         )
@@ -135,17 +157,20 @@ def run(
     ):
         click.echo(
             f"Nothing new: every file in {settings.landing_dir} is loaded, and no var, seed or code changed since "
-            f"build {build}, which the serving copy publishes: {settings.serving_db}"
+            f"build {build}, which {_readers_see(settings)}"
         )
         click.echo(f"Finished in {time.monotonic() - started:.1f} s.")
         return
 
     # Dagster and dbt are loaded only for a run with something to do.
     from orchestration.pipeline import run_pipeline
-    from orchestration.summary import format_summary, last_load_id, summarise_run
+    from orchestration.spark_warehouse import spark_schema_folder
+    from orchestration.summary import last_load_id
     from orchestration.writer_lock import WarehouseBusy
 
     click.echo(f"Funnelhouse: loading {settings.landing_dir} into {settings.db_path}")
+    if settings.target == SPARK:
+        click.echo(f"Building the models on Spark in {settings.spark_dir}")
     click.echo(f"Personal data hashed with the salt of fingerprint {fingerprint(salt)}")
     before = last_load_id(settings.db_path)
     try:
@@ -156,12 +181,14 @@ def run(
         raise click.ClickException(str(refused)) from refused
     if settings.db_path.exists():
         try:
-            click.echo(format_summary(summarise_run(settings.db_path, before, outcome.landing)))
+            click.echo(_summary(settings, before, outcome.landing))
         except Exception as error:  # a failed first run may not have built staging: say so, keep the real error
             click.echo(f"(no summary: {error})", err=True)
     for warning in outcome.warnings:
         click.echo(f"warning: {warning}")
-    if outcome.success:
+    if outcome.success and settings.target == SPARK:
+        click.echo(f"The public marts as Spark tables (Parquet): {spark_schema_folder(settings.spark_dir, 'marts')}")
+    elif outcome.success:
         click.echo(f"Serving copy for analysts and BI tools: {settings.serving_db}")
         click.echo(f"The public marts as Parquet: {settings.export_dir}")
     click.echo(f"Finished in {time.monotonic() - started:.1f} s.")
@@ -170,6 +197,30 @@ def run(
             click.echo(failure, err=True)
         click.echo("The run FAILED: see the lines above, or the run in `make dev`.", err=True)
         sys.exit(1)
+
+
+def _spark_missing() -> str | None:
+    """What the Spark target needs and this machine lacks, told before the loads rather than by dbt after them."""
+    if importlib.util.find_spec("pyspark") is None or importlib.util.find_spec("dbt.adapters.spark") is None:
+        return "dbt-spark and pyspark: `make install-spark` (the project's `spark` extra)"
+    if not (os.environ.get("JAVA_HOME") or shutil.which("java")):
+        return "Java 17 or later: install a JRE (Debian: apt-get install openjdk-17-jre-headless) or set JAVA_HOME"
+    return None
+
+
+def _readers_see(settings: Settings) -> str:
+    if settings.target == SPARK:
+        return f"the Spark warehouse holds: {settings.spark_dir}"
+    return f"the serving copy publishes: {settings.serving_db}"
+
+
+def _summary(settings: Settings, before: int, landing: dict[str, list[str]]) -> str:
+    """The DuckDB target's summary reads its marts' numbers; the Spark target's, the marts' row counts."""
+    from orchestration.summary import format_spark_summary, format_summary, summarise_run, summarise_spark_run
+
+    if settings.target == SPARK:
+        return format_spark_summary(summarise_spark_run(settings.db_path, settings.spark_dir, before, landing))
+    return format_summary(summarise_run(settings.db_path, before, landing))
 
 
 @main.command()
@@ -229,6 +280,11 @@ def forget(
     if not request.describe():
         raise click.UsageError("name the person: --user-id, --anonymous-id or --email")
     settings = Settings.from_env(landing, db)
+    if settings.target == SPARK:
+        raise click.ClickException(
+            "forget is not available on the Spark target yet: it would remove the person from the loader's "
+            "DuckDB file only, and the Spark tables would keep them"
+        )
     if not settings.db_path.exists():
         raise click.ClickException(f"no warehouse at {settings.db_path}: set FUNNELHOUSE_DB or pass --db")
     try:

@@ -12,15 +12,18 @@ from orchestration.loggers import progress_logger
 from orchestration.resources import build_resources
 from orchestration.schedules import hourly_schedule
 from orchestration.sensors import new_landing_files_sensor
-from orchestration.settings import Settings
+from orchestration.settings import DUCKDB, Settings
 
 
 def build_definitions(settings: Settings) -> dg.Definitions:
+    """On Spark the readers read the Spark tables in place: there is no serving copy to publish or export
+    from, and no erasure yet (it removes a person from the DuckDB tables only), so neither is defined."""
+    on_duckdb = settings.target == DUCKDB
     return dg.Definitions(
-        assets=[*LANDING_ASSETS, funnelhouse_dbt_models, serving_copy, parquet_export],
-        jobs=[funnelhouse_job, forget_person_job],
+        assets=[*LANDING_ASSETS, funnelhouse_dbt_models, *([serving_copy, parquet_export] if on_duckdb else [])],
+        jobs=[funnelhouse_job, *([forget_person_job] if on_duckdb else [])],
         schedules=[hourly_schedule],
-        sensors=[new_landing_files_sensor, rebuild_after_erasure],
+        sensors=[new_landing_files_sensor, *([rebuild_after_erasure] if on_duckdb else [])],
         resources=build_resources(settings),
         executor=dg.in_process_executor,
         loggers={"progress": progress_logger},

@@ -9,6 +9,8 @@ from orchestration.build_settings import nothing_to_build
 from orchestration.loader.landing_zone import READY, list_landing_zone
 from orchestration.loader.ledger import loaded_files
 from orchestration.serving import published_build
+from orchestration.settings import SPARK
+from orchestration.spark_warehouse import spark_built_build
 
 
 def _every_file_loaded(con: duckdb.DuckDBPyConnection, landing: Path, settle_seconds: float) -> bool:
@@ -25,12 +27,16 @@ def _every_file_loaded(con: duckdb.DuckDBPyConnection, landing: Path, settle_sec
     )
 
 
-def current_build(landing: Path, db: Path, serving: Path, *, settle_seconds: float) -> int | None:
-    """The build that is still current when nothing landed and nothing changed since, else None."""
-    if not db.is_file():
-        return None
-    published = published_build(serving)
-    if published is None:
+def readers_build(target: str, serving: Path, spark_dir: Path) -> int | None:
+    """The build the target's readers see: the one the serving copy publishes on DuckDB; on Spark, where the
+    tables are read in place, the last build that finished writing them."""
+    return spark_built_build(spark_dir) if target == SPARK else published_build(serving)
+
+
+def current_build(landing: Path, db: Path, published: int | None, *, settle_seconds: float) -> int | None:
+    """The build that is still current when nothing landed and nothing changed since `published` (the build
+    the readers see, readers_build), else None."""
+    if not db.is_file() or published is None:
         return None
     try:
         with duckdb.connect(str(db), read_only=True) as con:

@@ -9,8 +9,15 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 from packaging.version import Version
 
-from orchestration.assets.dbt_project import DBT_PROJECT, WRITING_TARGET, venv_dbt_executable
-from orchestration.settings import Settings
+from orchestration.assets.dbt_project import (
+    DBT_PROJECT,
+    SPARK_TARGET,
+    WRITING_TARGET,
+    spark_dbt_executable,
+    venv_dbt_executable,
+)
+from orchestration.loader.raw_parquet import raw_parquet_folder, spark_folder
+from orchestration.settings import DUCKDB, SPARK, Settings
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -24,6 +31,7 @@ class WarehouseResource(dg.ConfigurableResource):
     keep_dbt_runs: int
     earliest: str  # ISO instant: events and export rows dated before it are rejected
     phone_regions: str  # comma-separated ISO regions in which national phone numbers are recognised
+    target: str = DUCKDB  # where dbt builds the models (settings.TARGETS)
 
     @property
     def landing(self) -> Path:
@@ -45,9 +53,28 @@ class WarehouseResource(dg.ConfigurableResource):
     def phone_region_codes(self) -> tuple[str, ...]:
         return tuple(self.phone_regions.split(","))
 
+    @property
+    def on_spark(self) -> bool:
+        return self.target == SPARK
+
+    @property
+    def spark_dir(self) -> Path:
+        return spark_folder(self.db)
+
+    @property
+    def raw_parquet_dir(self) -> Path:
+        return raw_parquet_folder(self.db)
+
     def export_for_dbt(self) -> None:
-        """dbt's profile reads the warehouse path from FUNNELHOUSE_DB; this resource is its source of truth."""
+        """dbt's profile reads the warehouse's paths from FUNNELHOUSE_* variables; this resource is their
+        source of truth."""
         os.environ["FUNNELHOUSE_DB"] = self.db_path
+        if self.on_spark:
+            os.environ["FUNNELHOUSE_SPARK_DIR"] = str(self.spark_dir)
+            os.environ["FUNNELHOUSE_RAW_PARQUET"] = str(self.raw_parquet_dir)
+            # Spark binds its driver to the address the host name resolves to, which on many machines (and
+            # containers) is not reachable; local mode needs only the loopback. A machine's own choice stays.
+            os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
 
 
 class VenvDbtCliResource(DbtCliResource):
@@ -78,6 +105,13 @@ def build_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
             keep_dbt_runs=settings.keep_dbt_runs,
             earliest=settings.earliest.isoformat(),
             phone_regions=",".join(settings.phone_regions),
+            target=settings.target,
         ),
-        "dbt": VenvDbtCliResource(project_dir=DBT_PROJECT, dbt_executable=venv_dbt_executable(), target=WRITING_TARGET),
+        "dbt": _dbt_resource(settings.target),
     }
+
+
+def _dbt_resource(target: str) -> VenvDbtCliResource:
+    if target == SPARK:
+        return VenvDbtCliResource(project_dir=DBT_PROJECT, dbt_executable=spark_dbt_executable(), target=SPARK_TARGET)
+    return VenvDbtCliResource(project_dir=DBT_PROJECT, dbt_executable=venv_dbt_executable(), target=WRITING_TARGET)

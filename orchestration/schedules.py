@@ -3,7 +3,7 @@
 import dagster as dg
 
 from orchestration.jobs import FUNNELHOUSE_JOB, funnelhouse_job, job_run_config
-from orchestration.nothing_new import current_build
+from orchestration.nothing_new import current_build, readers_build
 from orchestration.resources import WarehouseResource
 
 # Queued counts as in progress: the queue runs one at a time, so a queued run will pick up the new files.
@@ -31,9 +31,8 @@ def scheduled_run_request(
     if running:
         return dg.SkipReason(f"run {running} is still in progress; the next evaluation picks up what it leaves")
     settle = warehouse.scheduled_settle_seconds
-    if (
-        build := current_build(warehouse.landing, warehouse.db, warehouse.serving_db, settle_seconds=settle)
-    ) is not None:
+    published = readers_build(warehouse.target, warehouse.serving_db, warehouse.spark_dir)
+    if (build := current_build(warehouse.landing, warehouse.db, published, settle_seconds=settle)) is not None:
         return dg.SkipReason(f"nothing new since build {build}: no file landed, no var, seed or code changed")
     return dg.RunRequest(run_config=job_run_config(settle_seconds=warehouse.scheduled_settle_seconds), **request)
 

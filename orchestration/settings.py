@@ -9,6 +9,7 @@ from pathlib import Path
 from orchestration.clock import parse_instant
 from orchestration.loader.event_contract import EARLIEST_TIMESTAMP
 from orchestration.loader.pii import DEFAULT_PHONE_REGIONS
+from orchestration.loader.raw_parquet import raw_parquet_folder, spark_folder
 
 DEFAULT_LANDING = Path("data/landing")
 DEFAULT_DB = Path("data/warehouse.duckdb")
@@ -20,6 +21,11 @@ SCHEDULED_SETTLE_SECONDS = 60
 MANUAL_SETTLE_SECONDS = 0
 # dagster-dbt writes a target folder of about 15 MB per run: the newest few are kept for debugging.
 DEFAULT_KEEP_DBT_RUNS = 3
+# Where the models are built (README "Spark"): the DuckDB file itself, or a Spark warehouse beside it. The
+# loader writes the DuckDB file on either target.
+DUCKDB = "duckdb"
+SPARK = "spark"
+TARGETS = (DUCKDB, SPARK)
 
 
 @dataclass(frozen=True)
@@ -34,9 +40,14 @@ class Settings:
     earliest: datetime = EARLIEST_TIMESTAMP
     # Phone numbers written without a country code are recognised when possible in one of these regions.
     phone_regions: tuple[str, ...] = DEFAULT_PHONE_REGIONS
+    target: str = DUCKDB
+
+    def __post_init__(self) -> None:
+        if self.target not in TARGETS:
+            raise ValueError(f"unknown target {self.target!r}: the targets are {', '.join(TARGETS)}")
 
     @classmethod
-    def from_env(cls, landing: Path | None = None, db: Path | None = None) -> "Settings":
+    def from_env(cls, landing: Path | None = None, db: Path | None = None, target: str | None = None) -> "Settings":
         """Explicit arguments win over FUNNELHOUSE_* variables, which win over the defaults."""
         landing = landing or Path(os.environ.get("FUNNELHOUSE_LANDING", DEFAULT_LANDING))
         db = db or Path(os.environ.get("FUNNELHOUSE_DB", DEFAULT_DB))
@@ -54,6 +65,7 @@ class Settings:
             keep_dbt_runs=int(os.environ.get("FUNNELHOUSE_KEEP_DBT_RUNS", DEFAULT_KEEP_DBT_RUNS)),
             earliest=parse_instant(earliest) if earliest else EARLIEST_TIMESTAMP,
             phone_regions=tuple(r.strip().upper() for r in regions.split(",")) if regions else DEFAULT_PHONE_REGIONS,
+            target=target or os.environ.get("FUNNELHOUSE_TARGET", DUCKDB),
         )
 
     @property
@@ -65,6 +77,16 @@ class Settings:
     def export_dir(self) -> Path:
         """Where every run writes the public marts as Parquet: beside the warehouse unless set."""
         return self.export_dir_path or self.db_path.with_name(DEFAULT_EXPORT_DIR.name)
+
+    @property
+    def spark_dir(self) -> Path:
+        """The Spark target's warehouse and catalog (loader/raw_parquet.py)."""
+        return spark_folder(self.db_path)
+
+    @property
+    def raw_parquet_dir(self) -> Path:
+        """The raw layer as Parquet, which the Spark target reads."""
+        return raw_parquet_folder(self.db_path)
 
     def settle_for(self, *, scheduled: bool) -> int:
         if self.settle_seconds is not None:

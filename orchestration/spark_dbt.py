@@ -21,6 +21,12 @@ def _use_utc() -> None:
     time.tzset()
 
 
+def _workers_run_this_python() -> None:
+    """Spark starts its Python workers (Python UDFs, pandas conversions) with whatever `python3` is on PATH,
+    which lacks this environment's packages: they run this interpreter, unless the machine chose one."""
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+
+
 def _python_models_in_session() -> None:
     from dbt.adapters.base.impl import PythonJobHelper
     from dbt.adapters.spark.impl import SparkAdapter
@@ -57,6 +63,7 @@ def _seed_nulls_as_null() -> None:
 
 def main() -> None:
     _use_utc()
+    _workers_run_this_python()
     _python_models_in_session()
     _seed_nulls_as_null()
     from dbt.cli.main import cli

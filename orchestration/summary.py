@@ -1,5 +1,6 @@
 """The closing summary of a run: what was loaded and rejected, what arrived late, the shop's last week
-against the week before, and what each channel earned under the models that disagree most."""
+against the week before, and what each channel earned under the models that disagree most. On the Spark
+target: what was loaded, and the row count of every public mart."""
 
 import json
 from dataclasses import dataclass, field
@@ -7,6 +8,46 @@ from datetime import date
 from pathlib import Path
 
 from orchestration import warehouse
+from orchestration.spark_warehouse import WAREHOUSE, spark_table_rows
+
+
+@dataclass(frozen=True)
+class Loads:
+    """What the loads after a given one took and rejected: the loader's own tables, on either target."""
+
+    files: int
+    events: int
+    duplicates: int
+    forgotten: int  # lines of people erased before, dropped
+    csv_rows: int
+    rejected_by_reason: dict[str, int]
+    csv_rejected_by_reason: dict[str, int]
+
+    @classmethod
+    def read(cls, con, after_load_id: int) -> "Loads":
+        params = {"after": after_load_id}
+        ledger = con.execute(
+            """
+            select
+                count(*),
+                coalesce(sum(loaded) filter (where source = 'events'), 0),
+                coalesce(sum(duplicates) filter (where source = 'events'), 0),
+                coalesce(sum(forgotten) filter (where source = 'events'), 0),
+                coalesce(sum(loaded) filter (where source <> 'events'), 0)
+            from raw.load_ledger where load_id > $after
+            """,
+            params,
+        ).fetchone()
+        rejected = con.execute(
+            "select reason, count(*) from raw.rejected_events where load_id > $after group by 1 order by 2 desc",
+            params,
+        ).fetchall()
+        csv_rejected = con.execute(
+            "select source || ': ' || reason, count(*) from raw.rejected_rows where load_id > $after "
+            "group by 1 order by 2 desc",
+            params,
+        ).fetchall()
+        return cls(*ledger, dict(rejected), dict(csv_rejected))
 
 
 @dataclass(frozen=True)
@@ -32,6 +73,31 @@ class RunSummary:
     channels: list["ChannelCredit"] = field(default_factory=list)
     attribution_model: str = ""  # var attribution_model: the model behind ROAS
     landing: dict[str, list[str]] = field(default_factory=dict)  # what the load assets could not take
+
+    @property
+    def loads(self) -> Loads:
+        return Loads(
+            self.files_loaded,
+            self.events_loaded,
+            self.duplicates,
+            self.forgotten,
+            self.csv_rows_loaded,
+            self.rejected_by_reason,
+            self.csv_rejected_by_reason,
+        )
+
+
+@dataclass(frozen=True)
+class SparkRunSummary:
+    """A run on the Spark target: what was loaded (the loader's tables, in its DuckDB file, as on DuckDB) and the
+    row counts of the public marts, read from the Spark warehouse's files. The sections that read the marts'
+    numbers read DuckDB tables, which this target does not build."""
+
+    db_path: Path
+    spark_dir: Path
+    loads: Loads
+    mart_rows: dict[str, int]
+    landing: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -153,31 +219,7 @@ def summarise_run(db_path: Path, after_load_id: int, landing: dict[str, list[str
     con = warehouse.connect(db_path, read_only=True)
     try:
         params = {"after": after_load_id}
-        files, events, duplicates, forgotten, csv_rows = con.execute(
-            """
-            select
-                count(*),
-                coalesce(sum(loaded) filter (where source = 'events'), 0),
-                coalesce(sum(duplicates) filter (where source = 'events'), 0),
-                coalesce(sum(forgotten) filter (where source = 'events'), 0),
-                coalesce(sum(loaded) filter (where source <> 'events'), 0)
-            from raw.load_ledger where load_id > $after
-            """,
-            params,
-        ).fetchone()
-        rejected = dict(
-            con.execute(
-                "select reason, count(*) from raw.rejected_events where load_id > $after group by 1 order by 2 desc",
-                params,
-            ).fetchall()
-        )
-        csv_rejected = dict(
-            con.execute(
-                "select source || ': ' || reason, count(*) from raw.rejected_rows where load_id > $after "
-                "group by 1 order by 2 desc",
-                params,
-            ).fetchall()
-        )
+        loads = Loads.read(con, after_load_id)
         in_warehouse = con.execute("select count(*) from raw.events").fetchone()[0]
         staged, bot_events, bot_devices = con.execute(
             "select count(*), count(*) filter (where is_bot), count(distinct anonymous_id) filter (where is_bot) "
@@ -205,13 +247,13 @@ def summarise_run(db_path: Path, after_load_id: int, landing: dict[str, list[str
         con.close()
     return RunSummary(
         db_path=db_path,
-        files_loaded=files,
-        events_loaded=events,
-        duplicates=duplicates,
-        forgotten=forgotten,
-        rejected_by_reason=rejected,
-        csv_rows_loaded=csv_rows,
-        csv_rejected_by_reason=csv_rejected,
+        files_loaded=loads.files,
+        events_loaded=loads.events,
+        duplicates=loads.duplicates,
+        forgotten=loads.forgotten,
+        rejected_by_reason=loads.rejected_by_reason,
+        csv_rows_loaded=loads.csv_rows,
+        csv_rejected_by_reason=loads.csv_rejected_by_reason,
         events_in_warehouse=in_warehouse,
         staged_events=staged,
         bot_events=bot_events,
@@ -232,13 +274,13 @@ def _reasons(by_reason: dict[str, int]) -> list[str]:
     return [f"    {reason:<32} {count:>10,}" for reason, count in by_reason.items()]
 
 
-def _headline(summary: RunSummary) -> str:
-    left = sum(len(summary.landing.get(name, [])) for name in ("failed_files", "still_quarantined", "waiting"))
-    if summary.files_loaded:
-        return f"Loaded {summary.files_loaded:,} new landing file(s)."
+def _headline(files_loaded: int, landing: dict[str, list[str]]) -> str:
+    left = sum(len(landing.get(name, [])) for name in ("failed_files", "still_quarantined", "waiting"))
+    if files_loaded:
+        return f"Loaded {files_loaded:,} new landing file(s)."
     if left:
         return f"No new landing file loaded; {left:,} file(s) left unloaded (below)."
-    if summary.landing.get("warnings"):
+    if landing.get("warnings"):
         return "Nothing loaded: the landing zone needs a look (warnings below)."
     return "Nothing new to load: every landing file is already in the warehouse."
 
@@ -266,22 +308,27 @@ def _landing_lines(landing: dict[str, list[str]]) -> list[str]:
     return lines
 
 
+def _load_lines(loads: Loads, landing: dict[str, list[str]]) -> list[str]:
+    return [
+        _headline(loads.files, landing),
+        *_landing_lines(landing),
+        f"  events loaded                  {loads.events:>12,}",
+        f"  duplicate deliveries skipped   {loads.duplicates:>12,}",
+        *([f"  events of forgotten people     {loads.forgotten:>12,}"] if loads.forgotten else []),
+        f"  event lines rejected           {sum(loads.rejected_by_reason.values()):>12,}",
+        *_reasons(loads.rejected_by_reason),
+        f"  export rows loaded (CSV)       {loads.csv_rows:>12,}",
+        f"  export rows rejected           {sum(loads.csv_rejected_by_reason.values()):>12,}",
+        *_reasons(loads.csv_rejected_by_reason),
+    ]
+
+
 def format_summary(summary: RunSummary) -> str:
-    rejected_events = sum(summary.rejected_by_reason.values())
     lines = [
         "",
         "Funnelhouse run summary",
         "=======================",
-        _headline(summary),
-        *_landing_lines(summary.landing),
-        f"  events loaded                  {summary.events_loaded:>12,}",
-        f"  duplicate deliveries skipped   {summary.duplicates:>12,}",
-        *([f"  events of forgotten people     {summary.forgotten:>12,}"] if summary.forgotten else []),
-        f"  event lines rejected           {rejected_events:>12,}",
-        *_reasons(summary.rejected_by_reason),
-        f"  export rows loaded (CSV)       {summary.csv_rows_loaded:>12,}",
-        f"  export rows rejected           {sum(summary.csv_rejected_by_reason.values()):>12,}",
-        *_reasons(summary.csv_rejected_by_reason),
+        *_load_lines(summary.loads, summary.landing),
         "Warehouse",
         f"  events in raw.events           {summary.events_in_warehouse:>12,}",
         f"  staged events (stg_events)     {summary.staged_events:>12,}",
@@ -365,3 +412,31 @@ def _channel_lines(channels: list[ChannelCredit], model: str) -> list[str]:
         revenue = f"{c.last_touch:>12,.0f} {c.chosen_model:>15,.0f} {c.markov:>12,.0f}"
         lines.append(f"  {c.channel:<16} {revenue} {spend:>10} {roas:>6}")
     return lines
+
+
+def summarise_spark_run(
+    db_path: Path, spark_dir: Path, after_load_id: int, landing: dict[str, list[str]] | None = None
+) -> SparkRunSummary:
+    con = warehouse.connect(db_path, read_only=True)
+    try:
+        loads = Loads.read(con, after_load_id)
+    finally:
+        con.close()
+    return SparkRunSummary(db_path, spark_dir, loads, spark_table_rows(spark_dir, "marts"), landing or {})
+
+
+def format_spark_summary(summary: SparkRunSummary) -> str:
+    width = max([31, *(len(f"marts.{mart} ") for mart in summary.mart_rows)])
+    return "\n".join(
+        [
+            "",
+            "Funnelhouse run summary (Spark)",
+            "===============================",
+            *_load_lines(summary.loads, summary.landing),
+            "Spark warehouse",
+            *[f"  {f'marts.{mart}':<{width}}{rows:>12,} rows" for mart, rows in summary.mart_rows.items()],
+            f"  {'tables (Parquet)':<{width}}{summary.spark_dir / WAREHOUSE}",
+            f"  {'loader database':<{width}}{summary.db_path}",
+            "  rejects (loader database): select * from raw.rejected_events / raw.rejected_rows / raw.rejected_files",
+        ]
+    )

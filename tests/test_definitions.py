@@ -5,12 +5,15 @@ from pathlib import Path
 import dagster as dg
 from dagster._core.test_utils import create_run_for_test
 
+from orchestration.assets.export import EXPORT_KEY
 from orchestration.assets.landing import EVERY_FILE_LOADED_CHECK, REJECTED_SHARE_CHECK
+from orchestration.assets.serving import SERVING_COPY_KEY
 from orchestration.definitions import build_definitions
+from orchestration.forget_job import FORGET_JOB
 from orchestration.jobs import FUNNELHOUSE_JOB
 from orchestration.loader.load import LANDING_SOURCES
 from orchestration.sensors import new_landing_files_sensor
-from orchestration.settings import SCHEDULED_SETTLE_SECONDS, Settings
+from orchestration.settings import SCHEDULED_SETTLE_SECONDS, SPARK, Settings
 from tests.conftest import event, write_lines
 
 
@@ -31,6 +34,16 @@ def test_definitions_hold_one_job_an_hourly_schedule_and_a_landing_sensor(tmp_pa
     assert job.executor_def.name == "in_process"
     assert defs.resolve_schedule_def("hourly_funnelhouse").cron_schedule == "0 * * * *"
     assert defs.resolve_sensor_def("new_landing_files_sensor").job_name == FUNNELHOUSE_JOB
+
+
+def test_on_spark_the_job_loads_and_builds_and_has_no_serving_copy_export_or_erasure(tmp_path):
+    defs = build_definitions(Settings(landing_dir=tmp_path / "landing", db_path=tmp_path / "w.duckdb", target=SPARK))
+    on_duckdb = _definitions(tmp_path).resolve_asset_graph().get_all_asset_keys()
+
+    keys = defs.resolve_asset_graph().get_all_asset_keys()
+    assert keys == on_duckdb - {SERVING_COPY_KEY, EXPORT_KEY}
+    assert defs.resolve_job_def(FUNNELHOUSE_JOB).executor_def.name == "in_process"
+    assert FORGET_JOB not in {job.name for job in defs.resolve_all_job_defs()}
 
 
 def test_lineage_runs_from_every_raw_table_into_staging(tmp_path):

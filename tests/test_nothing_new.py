@@ -12,7 +12,7 @@ from orchestration import build_settings
 from orchestration.build_settings import mark_built, plan_build
 from orchestration.definitions import build_definitions
 from orchestration.nothing_new import current_build
-from orchestration.serving import publish_serving_copy
+from orchestration.serving import publish_serving_copy, published_build
 from orchestration.settings import Settings
 from tests.conftest import event, load, write_lines
 
@@ -31,7 +31,7 @@ def built(landing, db, tmp_path):
 
 def _current(built) -> int | None:
     landing, db, serving, _ = built
-    return current_build(landing, db, serving, settle_seconds=0)
+    return current_build(landing, db, published_build(serving), settle_seconds=0)
 
 
 def test_with_nothing_new_the_published_build_is_current_and_a_plan_builds_nothing(built):
@@ -100,7 +100,7 @@ def test_a_build_the_serving_copy_does_not_publish_is_not_current(built, tmp_pat
     mark_built(db, plan_build(db, {}, full_refresh=True))  # built, then its publication failed
 
     assert _current(built) is None
-    assert current_build(landing, db, tmp_path / "no serving copy.duckdb", settle_seconds=0) is None
+    assert current_build(landing, db, published_build(tmp_path / "no serving copy.duckdb"), settle_seconds=0) is None
 
 
 def test_a_file_waiting_in_progress_or_quarantined_makes_a_real_run_that_names_it(built):

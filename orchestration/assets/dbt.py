@@ -15,8 +15,10 @@ from orchestration.assets.dbt_project import DBT_PROJECT, ensure_manifest
 from orchestration.assets.landing import raw_table_key
 from orchestration.build_settings import mark_built, parse_vars, plan_build
 from orchestration.erasure import clear_pending_rebuilds, latest_pending_rebuild
+from orchestration.loader.raw_parquet import export_raw_layer
+from orchestration.nothing_new import readers_build
 from orchestration.resources import WarehouseResource
-from orchestration.serving import published_build
+from orchestration.spark_warehouse import record_spark_build
 from orchestration.writer_lock import writer_lock
 
 PARTIAL_PARSE = "partial_parse.msgpack"  # dbt's saved parse, which the next parse starts from
@@ -49,17 +51,20 @@ def funnelhouse_dbt_models(
             warehouse.db,
             parse_vars(config.vars),
             full_refresh=config.full_refresh,
-            published_build=published_build(warehouse.serving_db),
+            published_build=readers_build(warehouse.target, warehouse.serving_db, warehouse.spark_dir),
         )
         if plan.unchanged_since is not None:
+            holder = "the Spark warehouse holds" if warehouse.on_spark else "the serving copy publishes"
             context.log.info(
-                f"Nothing new since build {plan.unchanged_since}, which the serving copy publishes: no file "
-                "loaded, no erasure, and the same vars, seeds and code. The dbt build is skipped."
+                f"Nothing new since build {plan.unchanged_since}, which {holder}: no file loaded, no erasure, "
+                "and the same vars, seeds and code. The dbt build is skipped."
             )
             return
         erasures_to_fold_in = latest_pending_rebuild(warehouse.db)
         if plan.full_refresh:
             context.log.info(f"Rebuilding every model in full: {plan.reason}")
+        if warehouse.on_spark:
+            _export_raw_layer(warehouse.db, context.log)
         warehouse.export_for_dbt()
         args = [
             "build",
@@ -72,11 +77,26 @@ def funnelhouse_dbt_models(
             *(["--full-refresh"] if plan.full_refresh else []),
         ]
         invocation = dbt.cli(args, context=context, target_path=_build_folder(warehouse.db, context.run.run_id))
-        yield from _with_row_counts(invocation.stream(), warehouse.db, context.asset_key_for_output)
+        if warehouse.on_spark:
+            # The models are Spark tables, not tables of the DuckDB file the row counts are taken from.
+            yield from invocation.stream()
+        else:
+            yield from _with_row_counts(invocation.stream(), warehouse.db, context.asset_key_for_output)
         mark_built(warehouse.db, plan)
+        if warehouse.on_spark:
+            record_spark_build(warehouse.spark_dir, plan.build_id)
         clear_pending_rebuilds(warehouse.db, erasures_to_fold_in)
     _keep_partial_parse(invocation.target_path, warehouse.db)
     _prune_past_runs(invocation.target_path, keep=warehouse.keep_dbt_runs)
+
+
+def _export_raw_layer(db: Path, log: dg.DagsterLogManager) -> None:
+    """Spark reads the raw layer from Parquet files: brought level with the loader's database before each build."""
+    export = export_raw_layer(db)
+    log.info(
+        f"Raw layer for Spark: {export.files_written} Parquet file(s) written, {export.files_removed} removed "
+        f"in {export.folder}"
+    )
 
 
 def _with_row_counts(events: Iterator[Any], db: Path, key_for_output: Callable[[str], dg.AssetKey]) -> Iterator[Any]:

@@ -9,12 +9,20 @@ from orchestration.project_files import DBT_PROJECT_DIR, SEEDS_DIR
 
 # The profile's default target reads the serving copy (for people typing `dbt` or `mf`); runs write here.
 WRITING_TARGET = "local"
+# The same models on Apache Spark (README "Spark"), built with SPARK_DBT below.
+SPARK_TARGET = "spark"
+SPARK_DBT = "funnelhouse-dbt-spark"  # dbt, with Python models run in its Spark session (orchestration/spark_dbt.py)
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR, target=WRITING_TARGET)
 
 
 def venv_dbt_executable() -> str:
     """The dbt installed beside this Python: dagster-dbt would otherwise look on PATH and miss an inactive venv."""
     return str(Path(sys.executable).parent / "dbt")
+
+
+def spark_dbt_executable() -> str:
+    """The Spark target's dbt, installed beside this Python as the project's console script."""
+    return str(Path(sys.executable).parent / SPARK_DBT)
 
 
 def _newest_source_mtime() -> float:

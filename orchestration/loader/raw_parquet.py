@@ -53,6 +53,12 @@ def raw_parquet_folder(db_path: Path) -> Path:
     return db_path.with_name(f"{db_path.stem}.raw_parquet")
 
 
+def spark_folder(db_path: Path) -> Path:
+    """The Spark target's own folder, beside the loader's database as its raw layer is: the Spark warehouse
+    (`warehouse/`, every model a folder of Parquet files) and its table catalog (`metastore/`)."""
+    return db_path.with_name(f"{db_path.stem}.spark")
+
+
 def export_raw_layer(db_path: Path, folder: Path | None = None) -> RawExport:
     """Bring the Parquet raw layer level with the loader's database; returns what it wrote and removed."""
     folder = folder or raw_parquet_folder(db_path)

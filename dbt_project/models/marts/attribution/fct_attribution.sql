@@ -59,9 +59,11 @@ credits as (
 
     select
         *,
-        1.0 / touches_in_path as linear_credit,
+        {#- Shares as doubles: a decimal literal divided is a decimal on Spark, rounded to 12 places. -#}
+        cast(1 as double) / touches_in_path as linear_credit,
         coalesce(
-            markov_weight / nullif(sum(markov_weight) over (partition by path_id), 0), 1.0 / touches_in_path
+            markov_weight / nullif(sum(markov_weight) over (partition by path_id), 0),
+            cast(1 as double) / touches_in_path
         ) as markov_credit,
         decay_weight / sum(decay_weight) over (partition by path_id) as time_decay_credit
     from weighted_touches
@@ -100,7 +102,7 @@ touch_credits as (
         case
             when touches_in_path <= 2 then linear_credit
             when touch_index in (1, touches_in_path) then 0.4
-            else 0.2 / (touches_in_path - 2)
+            else cast(0.2 as double) / (touches_in_path - 2)
         end as credit
     from credits
     union all

@@ -75,11 +75,12 @@ def stop_build(folder: Path) -> None:
 
 
 def _build(folder: Path) -> None:
-    from orchestration.generator import generate_landing_zone
-    from orchestration.pipeline import run_pipeline
-    from orchestration.settings import Settings
-
+    """Any failure, importing the pipeline included, is an outcome: the waiting tests fail at once with it."""
     try:
+        from orchestration.generator import generate_landing_zone
+        from orchestration.pipeline import run_pipeline
+        from orchestration.settings import Settings
+
         generate_landing_zone(folder / "landing", **VIDEO_SHOP)
         settings = Settings(landing_dir=folder / "landing", db_path=folder / "warehouse.duckdb")
         result = asdict(run_pipeline(settings))

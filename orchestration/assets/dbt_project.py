@@ -1,5 +1,6 @@
 """The dbt project as dagster-dbt sees it, with its manifest kept current by code, not by hand."""
 
+import fcntl
 import sys
 from pathlib import Path
 
@@ -12,6 +13,7 @@ WRITING_TARGET = "local"
 # The same models on Apache Spark (README "Spark"), built with SPARK_DBT below.
 SPARK_TARGET = "spark"
 SPARK_DBT = "funnelhouse-dbt-spark"  # dbt, with Python models run in its Spark session (orchestration/spark_dbt.py)
+PARSE_LOCK = ".parse.lock"
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR, target=WRITING_TARGET)
 
 
@@ -37,9 +39,22 @@ def _newest_source_mtime() -> float:
 
 
 def ensure_manifest() -> Path:
-    """Parse the project when manifest.json is missing or older than any model, macro, test or seed."""
+    """Parse the project when manifest.json is missing or older than any model, macro, test or seed.
+
+    One process parses at a time, and the others wait for it: processes started together (the test workers,
+    a code server beside a `funnelhouse run`) would otherwise write the manifest over each other, and one
+    could read it half-written."""
     manifest = DBT_PROJECT.manifest_path
-    if not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime():
-        dbt = DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=venv_dbt_executable(), target=WRITING_TARGET)
-        dbt.cli(["parse", "--quiet"], target_path=DBT_PROJECT.target_path).wait()
+    if _is_current(manifest):
+        return manifest
+    DBT_PROJECT.target_path.mkdir(parents=True, exist_ok=True)
+    with (DBT_PROJECT.target_path / PARSE_LOCK).open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not _is_current(manifest):
+            dbt = DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=venv_dbt_executable(), target=WRITING_TARGET)
+            dbt.cli(["parse", "--quiet"], target_path=DBT_PROJECT.target_path).wait()
     return manifest
+
+
+def _is_current(manifest: Path) -> bool:
+    return manifest.exists() and manifest.stat().st_mtime >= _newest_source_mtime()

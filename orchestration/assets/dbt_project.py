@@ -47,8 +47,8 @@ def ensure_manifest() -> Path:
     manifest = DBT_PROJECT.manifest_path
     if _is_current(manifest):
         return manifest
-    DBT_PROJECT.target_path.mkdir(parents=True, exist_ok=True)
-    with (DBT_PROJECT.target_path / PARSE_LOCK).open("w") as lock:
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    with (manifest.parent / PARSE_LOCK).open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not _is_current(manifest):
             dbt = DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=venv_dbt_executable(), target=WRITING_TARGET)

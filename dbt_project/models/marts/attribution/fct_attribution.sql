@@ -253,19 +253,24 @@ final as (
         cumulated.markov_state,
         cumulated.credit,
         -- The row before's own cumulative share, not this one's minus its credit: in floating point the two
-        -- can round to different sides of a half-cent, and the order's rows would not add up.
+        -- can round to different sides of a half-cent, and the order's rows would not add up. Rounded as
+        -- decimals: engines round a double that lies a hair off a half-cent differently (DuckDB scales it and
+        -- rounds, Spark rounds its exact binary value), a decimal alike.
         cast(
-            round(cumulated.revenue_reporting * least(cumulated.cumulative_credit, 1.0), 4)
+            round(cast(cumulated.revenue_reporting * least(cumulated.cumulative_credit, 1.0) as decimal(38, 10)), 4)
             - round(
-                cumulated.revenue_reporting
-                * least(
-                    coalesce(
-                        lag(cumulated.cumulative_credit) over (
-                            partition by cumulated.order_id, cumulated.model order by cumulated.touch_index
+                cast(
+                    cumulated.revenue_reporting
+                    * least(
+                        coalesce(
+                            lag(cumulated.cumulative_credit) over (
+                                partition by cumulated.order_id, cumulated.model order by cumulated.touch_index
+                            ),
+                            0
                         ),
-                        0
-                    ),
-                    1.0
+                        1.0
+                    )
+                    as decimal(38, 10)
                 ),
                 4
             )

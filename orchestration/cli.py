@@ -307,3 +307,36 @@ def forget(
         click.echo("The erasure is done; the rebuild FAILED and is retried by the next run.", err=True)
         sys.exit(1)
     click.echo(f"Done: the person is gone from {settings.db_path} and {settings.serving_db}.")
+
+
+@main.command()
+@click.option(
+    "--landing",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Landing zone [env FUNNELHOUSE_LANDING, default data/landing].",
+)
+@click.option(
+    "--db",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="DuckDB warehouse file [env FUNNELHOUSE_DB, default data/warehouse.duckdb].",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON, for a monitor.")
+def status(landing: Path | None, db: Path | None, as_json: bool) -> None:
+    """The warehouse's state at a glance: the last build, the newest loads per source, landing files not loaded,
+    quarantined files, the last loads' rejected shares, file sizes; and each finding with what to do.
+
+    Exits 0 when nothing needs attention, 1 when something does, 2 when it cannot tell (no warehouse). Never
+    waits for a run: while one writes the warehouse, it reads the serving copy.
+    """
+    from orchestration.status import EXIT_CANNOT_TELL, check_status, format_status
+
+    try:
+        settings = Settings.from_env(landing, db)
+    except ValueError as error:  # FUNNELHOUSE_TARGET names no target, or a threshold is not a number
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(EXIT_CANNOT_TELL)  # not 1: a monitor must not take a broken setting for a finding
+    found = check_status(settings)
+    click.echo(found.to_json() if as_json else format_status(found))
+    sys.exit(found.exit_code)

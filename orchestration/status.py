@@ -535,7 +535,7 @@ def format_status(status: Status) -> str:
     verdict = f"{len(status.findings)} finding(s)" if status.findings else "OK, nothing needs attention"
     lines = [f"Funnelhouse status at {_when(status.now)}: {verdict}", f"Warehouse  {status.warehouse}"]
     if status.note:
-        lines.append(f"  note: {status.note}")
+        lines.append(_wrapped(f"  note: {status.note}", indent="    "))
     lines += _build_lines(status)
     lines += _source_lines(status)
     if status.landing is not None:

@@ -30,9 +30,9 @@ from pathlib import Path
 import duckdb
 
 from orchestration import clock
-from orchestration.assets.dbt import builds_folder
 from orchestration.assets.dbt_project import DBT_PROJECT_DIR, WRITING_TARGET, venv_dbt_executable
 from orchestration.generator.landing_zone import LANDING_FOLDERS
+from orchestration.warehouse import builds_folder
 
 DEFAULT_BENCH_DIR = Path("data/bench")
 BENCH_DIR = Path(os.environ.get("FUNNELHOUSE_BENCH_DIR", DEFAULT_BENCH_DIR))

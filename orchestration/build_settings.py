@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 
 from orchestration import warehouse
+from orchestration.clock import current_instant
 from orchestration.project_files import DBT_PROJECT_DIR, SEEDS_DIR, code_version
 
 # Vars and seeds that incremental models bake into the rows they keep.
@@ -41,6 +42,9 @@ _DDL = (
     )""",
     # What the build read (raw tables, vars, seeds, code), as one hash: equal hashes, equal models.
     "alter table meta.build_settings add column if not exists inputs_sha256 varchar",
+    # When the build finished, by the product clock like the loads' loaded_at, so that `funnelhouse status`
+    # can tell the loads a build has not folded in yet. Null for builds finished before the column existed.
+    "alter table meta.build_settings add column if not exists built_at timestamptz",
 )
 
 
@@ -191,6 +195,9 @@ def mark_built(db_path: Path, plan: BuildPlan) -> None:
     """Only a build that finished counts as the warehouse's shape: a failed rebuild is retried next run."""
     con = warehouse.connect(db_path)
     try:
-        con.execute("update meta.build_settings set is_built = true where build_id = ?", [plan.build_id])
+        con.execute(
+            "update meta.build_settings set is_built = true, built_at = ? where build_id = ?",
+            [current_instant(), plan.build_id],
+        )
     finally:
         con.close()

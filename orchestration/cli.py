@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from orchestration.backup import DEFAULT_KEEP, DEFAULT_WAIT_SECONDS
 from orchestration.settings import SPARK, TARGETS, Settings
 
 
@@ -307,3 +308,173 @@ def forget(
         click.echo("The erasure is done; the rebuild FAILED and is retried by the next run.", err=True)
         sys.exit(1)
     click.echo(f"Done: the person is gone from {settings.db_path} and {settings.serving_db}.")
+
+
+@main.command()
+@click.option(
+    "--landing",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Landing zone [env FUNNELHOUSE_LANDING, default data/landing].",
+)
+@click.option(
+    "--db",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="DuckDB warehouse file [env FUNNELHOUSE_DB, default data/warehouse.duckdb].",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON, for a monitor.")
+def status(landing: Path | None, db: Path | None, as_json: bool) -> None:
+    """The warehouse's state at a glance: the last build, the newest loads per source, landing files not loaded,
+    quarantined files, the last loads' rejected shares, file sizes; and each finding with what to do.
+
+    Exits 0 when nothing needs attention, 1 when something does, 2 when it cannot tell (no warehouse). Never
+    waits for a run: while one writes the warehouse, it reads the serving copy.
+    """
+    from orchestration.status import EXIT_CANNOT_TELL, check_status, format_status
+
+    try:
+        settings = Settings.from_env(landing, db)
+    except ValueError as error:  # FUNNELHOUSE_TARGET names no target, or a threshold is not a number
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(EXIT_CANNOT_TELL)  # not 1: a monitor must not take a broken setting for a finding
+    found = check_status(settings)
+    click.echo(found.to_json() if as_json else format_status(found))
+    sys.exit(found.exit_code)
+
+
+def _duckdb_target(command: str, db: Path | None) -> Settings:
+    """Settings for backup and restore, which cover the DuckDB target's warehouse file."""
+    try:
+        settings = Settings.from_env(db=db)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
+    if settings.target == SPARK:
+        raise click.ClickException(
+            f"{command} covers the DuckDB target only: on the Spark target the models are Spark tables in "
+            f"{settings.spark_dir}, which a copy of {settings.db_path} does not hold"
+        )
+    return settings
+
+
+def _build_named(manifest: dict) -> str:
+    build = manifest["last_build_id"]
+    return f"build {build}" if build is not None else "no finished build"
+
+
+@main.command()
+@click.option("--out", "out", type=click.Path(path_type=Path, file_okay=False), required=True, help="Backups folder.")
+@click.option(
+    "--db",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="DuckDB warehouse file [env FUNNELHOUSE_DB, default data/warehouse.duckdb].",
+)
+@click.option(
+    "--keep",
+    type=click.IntRange(min=1),
+    default=DEFAULT_KEEP,
+    show_default=True,
+    help="Newest backups to keep; older ones are removed.",
+)
+@click.option(
+    "--wait",
+    "wait_seconds",
+    type=click.FloatRange(min=0),
+    default=DEFAULT_WAIT_SECONDS,
+    show_default=True,
+    help="Seconds to wait for a run that is writing to the warehouse to finish.",
+)
+def backup(out: Path, db: Path | None, keep: int, wait_seconds: float) -> None:
+    """Copy the warehouse, between two runs, to OUT/<UTC time>/ with a manifest (sha256, row counts, build).
+
+    The copy is taken under the pipeline's writer lock, so never in the middle of a run; the serving copy and
+    the export are not copied: a restore publishes them again from the warehouse.
+    """
+    from orchestration.backup import BackupError, backup_warehouse
+    from orchestration.writer_lock import WarehouseBusy
+
+    settings = _duckdb_target("backup", db)
+    try:
+        made = backup_warehouse(settings.db_path, out.resolve(), keep=keep, wait_seconds=wait_seconds)
+    except (WarehouseBusy, BackupError) as refused:
+        raise click.ClickException(str(refused)) from refused
+    manifest = made.manifest
+    click.echo(
+        f"Backed up {settings.db_path} ({manifest['bytes'] / 1e6:,.1f} MB, {len(manifest['rows'])} tables, "
+        f"{_build_named(manifest)}) to {made.folder}"
+    )
+    click.echo(f"  sha256 {manifest['sha256']}; PII salt fingerprint {manifest['pii_salt_fingerprint']}")
+    for folder in made.pruned:
+        click.echo(f"  removed {folder.name}")
+
+
+@main.command()
+@click.option(
+    "--from",
+    "source",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    required=True,
+    help="A backups folder (its newest backup is restored) or one backup, OUT/<UTC time>.",
+)
+@click.option(
+    "--db",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="DuckDB warehouse file to replace [env FUNNELHOUSE_DB, default data/warehouse.duckdb].",
+)
+@click.option(
+    "--wait",
+    "wait_seconds",
+    type=click.FloatRange(min=0),
+    default=0,
+    show_default=True,
+    help="Seconds to wait for a run that is writing to the warehouse to finish before giving up.",
+)
+def restore(source: Path, db: Path | None, wait_seconds: float) -> None:
+    """Put a backup in place of the warehouse, after checking its sha256, and republish the serving copy.
+
+    Refused while a run holds the warehouse (unless --wait lets it finish). The replaced warehouse is kept as
+    <db>.before-restore-<UTC time>. The next `funnelhouse run` loads the landing files that arrived since the
+    backup.
+    """
+    from orchestration.backup import BackupError, restore_warehouse
+    from orchestration.loader.salt import SALT_VARIABLE, fingerprint
+    from orchestration.writer_lock import WarehouseBusy
+
+    settings = _duckdb_target("restore", db)
+    try:
+        restored = restore_warehouse(
+            source.resolve(), settings.db_path, settings.serving_db, settings.export_dir, wait_seconds=wait_seconds
+        )
+    except (WarehouseBusy, BackupError) as refused:
+        raise click.ClickException(str(refused)) from refused
+    manifest = restored.manifest
+    click.echo(
+        f"Restored {settings.db_path} from {restored.backup} (taken {manifest['created_at']}, "
+        f"{_build_named(manifest)}; sha256 verified)"
+    )
+    if restored.set_aside:
+        click.echo(f"  the replaced warehouse is kept as {restored.set_aside}: delete it once you are satisfied")
+    if restored.republished:
+        export = f", and the Parquet export in {settings.export_dir}" if settings.export_dir.exists() else ""
+        click.echo(f"  published again from the restored warehouse: the serving copy {settings.serving_db}{export}")
+    else:
+        click.echo(
+            f"  serving copy removed: the backup's newest build had not finished, so its marts may be half-built; "
+            f"`funnelhouse run` builds and publishes them ({settings.serving_db})"
+        )
+    if restored.erasures_lost:
+        click.echo(
+            f"warning: {restored.erasures_lost} erasure(s) recorded after this backup are not in it: those people "
+            f"are back. Run `funnelhouse forget` again for each (raw.erasures in {restored.set_aside} lists them).",
+            err=True,
+        )
+    salt = os.environ.get(SALT_VARIABLE)
+    if salt and manifest["pii_salt_fingerprint"] not in (None, fingerprint(salt)):
+        click.echo(
+            f"warning: the backup was hashed with the salt of fingerprint {manifest['pii_salt_fingerprint']}, "
+            f"and {SALT_VARIABLE} has {fingerprint(salt)}: runs will refuse it until the salt is set back.",
+            err=True,
+        )
+    click.echo("Next: `funnelhouse run` loads the landing files that arrived since the backup and builds.")

@@ -49,20 +49,26 @@ def serving_url(serving_path: Path) -> str:
     return f"duckdb:///{serving_path.resolve()}?access_mode=read_only"
 
 
-def _built_with(con) -> tuple[int | None, str | None]:
-    """The build the published marts come from, and the dbt vars it used: a reader learns the reporting
-    currency and time zone from the copy itself, not from the project's defaults, which a run may have
-    overridden; the next run learns whether anything is new since (build_settings.plan_build)."""
-    recorded = con.execute(
-        "select count(*) from information_schema.tables where table_schema = 'meta' and table_name = 'build_settings'"
-    ).fetchone()[0]
-    if not recorded:
-        return None, None
+def _built_with(con) -> tuple[int | None, str | None, datetime | None]:
+    """The build the published marts come from, the dbt vars it used, and when it finished: a reader learns the
+    reporting currency and time zone from the copy itself, not from the project's defaults, which a run may
+    have overridden; the next run learns whether anything is new since (build_settings.plan_build); and
+    `funnelhouse status` learns the build's age while a run holds the warehouse."""
+    columns = {
+        name
+        for (name,) in con.execute(
+            "select column_name from information_schema.columns "
+            "where table_catalog = current_database() and table_schema = 'meta' and table_name = 'build_settings'"
+        ).fetchall()
+    }
+    if not columns:
+        return None, None, None
+    built_at = "built_at" if "built_at" in columns else "null"  # builds recorded before the column existed
     built = con.execute(
-        "select build_id, cast(effective_vars as varchar) from meta.build_settings where is_built "
+        f"select build_id, cast(effective_vars as varchar), {built_at} from meta.build_settings where is_built "
         "order by build_id desc limit 1"
     ).fetchone()
-    return built or (None, None)
+    return built or (None, None, None)
 
 
 def published_build(serving_path: Path) -> int | None:
@@ -100,14 +106,14 @@ def publish_serving_copy(db_path: Path, serving_path: Path, run_id: str | None =
         con.execute(
             "create table serving.meta.publication as select $published_at::timestamptz as published_at, "
             "$run_id::varchar as run_id, $warehouse as warehouse_file, $tables as tables, $rows as rows, "
-            "$dbt_vars::json as dbt_vars, $build_id::bigint as build_id",
+            "$dbt_vars::json as dbt_vars, $build_id::bigint as build_id, $built_at::timestamptz as built_at",
             {
                 "published_at": datetime.now(UTC),
                 "run_id": run_id,
                 "warehouse": str(db_path),
                 "tables": len(tables),
                 "rows": rows,
-                **dict(zip(("build_id", "dbt_vars"), _built_with(con), strict=True)),
+                **dict(zip(("build_id", "dbt_vars", "built_at"), _built_with(con), strict=True)),
             },
         )
         con.execute("detach serving")

@@ -29,6 +29,36 @@ TARGETS = (DUCKDB, SPARK)
 
 
 @dataclass(frozen=True)
+class StatusLimits:
+    """When `funnelhouse status` says something needs attention (README "Operations"), in hours."""
+
+    # Loads older than this that no finished build has folded in: the builds fail, or stopped.
+    stale_build_hours: float = 2
+    # No file of a source loaded for this long: its deliveries, or the runs that load them, stopped.
+    events_freshness_hours: float = 2
+    exports_freshness_hours: float = 26  # daily exports, with two hours' slack
+    # A ready file not loaded for this long: no run takes it.
+    pending_file_hours: float = 2
+
+    @classmethod
+    def from_env(cls) -> "StatusLimits":
+        variables = {
+            "stale_build_hours": "FUNNELHOUSE_STALE_BUILD_HOURS",
+            "events_freshness_hours": "FUNNELHOUSE_EVENTS_FRESHNESS_HOURS",
+            "exports_freshness_hours": "FUNNELHOUSE_EXPORTS_FRESHNESS_HOURS",
+            "pending_file_hours": "FUNNELHOUSE_PENDING_FILE_HOURS",
+        }
+        return cls(**{field: _hours(name) for field, name in variables.items() if name in os.environ})
+
+
+def _hours(variable: str) -> float:
+    try:
+        return float(os.environ[variable])
+    except ValueError:
+        raise ValueError(f"{variable}={os.environ[variable]!r} is not a number of hours") from None
+
+
+@dataclass(frozen=True)
 class Settings:
     landing_dir: Path
     db_path: Path
@@ -41,6 +71,7 @@ class Settings:
     # Phone numbers written without a country code are recognised when possible in one of these regions.
     phone_regions: tuple[str, ...] = DEFAULT_PHONE_REGIONS
     target: str = DUCKDB
+    status_limits: StatusLimits = StatusLimits()
 
     def __post_init__(self) -> None:
         if self.target not in TARGETS:
@@ -66,6 +97,7 @@ class Settings:
             earliest=parse_instant(earliest) if earliest else EARLIEST_TIMESTAMP,
             phone_regions=tuple(r.strip().upper() for r in regions.split(",")) if regions else DEFAULT_PHONE_REGIONS,
             target=target or os.environ.get("FUNNELHOUSE_TARGET", DUCKDB),
+            status_limits=StatusLimits.from_env(),
         )
 
     @property

@@ -16,6 +16,17 @@ def spill_directory(db_path: Path) -> Path:
     return db_path.parent / f"{db_path.stem}.spill"
 
 
+def wal_path(db_path: Path) -> Path:
+    """DuckDB's write-ahead log of the file: committed transactions not yet checkpointed into it."""
+    return db_path.with_name(db_path.name + ".wal")
+
+
+def builds_folder(db_path: Path) -> Path:
+    """Where a warehouse's dbt builds write their target folders (about 15 MB each): beside the warehouse, so
+    that pruning one warehouse's past builds never removes the folder of another warehouse's build running."""
+    return db_path.with_name(f"{db_path.stem}.dbt_builds")
+
+
 def connect(db_path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """A connection capped in memory that spills to disk beside the warehouse instead of dying.
 

@@ -14,13 +14,13 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 
-from orchestration.assets.dbt import builds_folder
 from orchestration.build_settings import plan_build
 from orchestration.cli import main
 from orchestration.generator import generate_landing_zone
 from orchestration.pipeline import PipelineOutcome, run_pipeline
 from orchestration.settings import Settings
 from orchestration.summary import MoneyChecks, RunSummary, format_summary
+from orchestration.warehouse import builds_folder
 from orchestration.writer_lock import lock_path
 from tests.conftest import query
 

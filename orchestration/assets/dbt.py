@@ -19,6 +19,7 @@ from orchestration.loader.raw_parquet import export_raw_layer
 from orchestration.nothing_new import readers_build
 from orchestration.resources import WarehouseResource
 from orchestration.spark_warehouse import record_spark_build
+from orchestration.warehouse import builds_folder
 from orchestration.writer_lock import writer_lock
 
 PARTIAL_PARSE = "partial_parse.msgpack"  # dbt's saved parse, which the next parse starts from
@@ -149,12 +150,6 @@ def _keep_partial_parse(build_target: Path, db: Path) -> None:
         aside = kept.with_name(f"{kept.name}.{os.getpid()}")
         shutil.copyfile(parsed, aside)
         os.replace(aside, kept)
-
-
-def builds_folder(db: Path) -> Path:
-    """Where a warehouse's dbt builds write their target folders (about 15 MB each): beside the warehouse, so
-    that pruning one warehouse's past builds never removes the folder of another warehouse's build running."""
-    return db.with_name(f"{db.stem}.dbt_builds")
 
 
 def _kept_parse(db: Path) -> Path:

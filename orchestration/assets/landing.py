@@ -9,14 +9,13 @@ from datetime import datetime
 
 import dagster as dg
 
-from orchestration.loader.load import LANDING_SOURCES, TableLoad, load_landing_sources
+from orchestration.loader.load import LANDING_SOURCES, REJECTED_SHARE_LIMIT, TableLoad, load_landing_sources
 from orchestration.loader.salt import SaltError, salt_for
 from orchestration.resources import WarehouseResource
 from orchestration.writer_lock import writer_lock
 
 LANDING_GROUP = "landing"
 REJECTED_SHARE_CHECK = "rejected_share_at_most_1_percent"
-REJECTED_SHARE_LIMIT = 0.01
 EVERY_FILE_LOADED_CHECK = "every_landing_file_loaded"
 # What a load did not take, as TableLoad lists; each travels in the raw asset's metadata to the run summary.
 LANDING_LISTS = ("failed_files", "still_quarantined", "waiting", "in_progress", "ignored", "warnings")

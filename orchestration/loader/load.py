@@ -55,6 +55,9 @@ BATCH_BYTES = 256 * 1024 * 1024
 COMPRESSION_RATIO = 5
 COMPRESSED_FORMATS = ("jsonl.gz", "parquet", "csv.gz")
 LOAD_CHECKPOINT_THRESHOLD = "1GB"
+# A file with a larger share of its lines (or rows) rejected is worth a look: the load's check warns about it
+# (assets/landing.py), and so does `funnelhouse status` about the last loads of each table.
+REJECTED_SHARE_LIMIT = 0.01
 
 Progress = Callable[[str], None]
 

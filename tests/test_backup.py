@@ -64,7 +64,7 @@ def restored(tmp_path_factory):
     os.environ.pop("DAGSTER_HOME", None)
     root = tmp_path_factory.mktemp("backup")
     generate_landing_zone(root / "landing", days=3, visitors=300, seed=7, start_date=date(2026, 9, 1))
-    settings = Settings(landing_dir=root / "landing", db_path=root / "warehouse" / "w.duckdb", keep_dbt_runs=1)
+    settings = Settings(landing_dir=root / "landing", db_path=root / "warehouse" / "warehouse.duckdb", keep_dbt_runs=1)
     outcome = run_pipeline(settings)
     assert outcome.success, outcome.failures
     at_backup = {schema: _tables(settings.db_path, schema) for schema in ("marts", "raw")}
@@ -89,8 +89,8 @@ def test_a_backup_is_the_warehouse_file_with_a_manifest_that_proves_it(restored)
 
     assert restored["backed_up"].exit_code == 0, restored["backed_up"].output
     assert f"to {backup}" in restored["backed_up"].output
-    assert manifest["sha256"] == file_sha256(backup / "w.duckdb")
-    assert manifest["bytes"] == (backup / "w.duckdb").stat().st_size
+    assert manifest["sha256"] == file_sha256(backup / "warehouse.duckdb")
+    assert manifest["bytes"] == (backup / "warehouse.duckdb").stat().st_size
     assert manifest["last_build_id"] == 1
     assert len(manifest["pii_salt_fingerprint"]) == 16
     assert manifest["source"] == str(restored["settings"].db_path)
@@ -107,7 +107,7 @@ def test_a_restore_brings_back_the_warehouse_as_it_was_at_the_backup(restored):
     assert result.exit_code == 0, result.output
     assert "sha256 verified" in result.output
     assert {schema: _tables(settings.db_path, schema) for schema in ("marts", "raw")} == restored["at_backup"]
-    set_aside = list(settings.db_path.parent.glob("w.duckdb.before-restore-*"))
+    set_aside = list(settings.db_path.parent.glob("warehouse.duckdb.before-restore-*"))
     assert len(set_aside) == 1 and f"kept as {set_aside[0]}" in result.output
     assert query(set_aside[0], "select max(build_id) from meta.build_settings") == [(2,)]  # the one it replaced
 
@@ -142,7 +142,7 @@ def test_a_lost_warehouse_is_restored_whole(restored):
 
 def test_a_backup_taken_after_a_failed_build_is_restored_without_a_serving_copy(restored, tmp_path):
     """Its marts may be half-built: no reader is shown them, and the next run must build (not "nothing new")."""
-    settings = Settings(landing_dir=restored["settings"].landing_dir, db_path=tmp_path / "w.duckdb")
+    settings = Settings(landing_dir=restored["settings"].landing_dir, db_path=tmp_path / "warehouse.duckdb")
     shutil.copy2(restored["settings"].db_path, settings.db_path)
     publish_serving_copy(settings.db_path, settings.serving_db)
     plan_build(settings.db_path, {"cart_recovery_delay_hours": 2}, full_refresh=False)  # a build that never finished
@@ -195,7 +195,7 @@ def test_a_damaged_backup_is_refused_and_the_warehouse_left_alone(restored, tmp_
     (backup,) = complete_backups(restored["backups"])
     damaged = tmp_path / backup.name
     shutil.copytree(backup, damaged)
-    with (damaged / "w.duckdb").open("r+b") as file:
+    with (damaged / "warehouse.duckdb").open("r+b") as file:
         file.seek(100_000)
         file.write(b"\0damaged\0")
     before = file_sha256(db)
@@ -205,14 +205,14 @@ def test_a_damaged_backup_is_refused_and_the_warehouse_left_alone(restored, tmp_
     assert result.exit_code == 1
     assert "does not match its manifest (sha256 differs)" in result.output
     assert file_sha256(db) == before
-    assert not list(db.parent.glob(".w.duckdb.*"))  # no draft left beside the warehouse
+    assert not list(db.parent.glob(".warehouse.duckdb.*"))  # no draft left beside the warehouse
 
 
 def test_a_backup_of_another_warehouse_is_refused(restored, tmp_path):
     result = _cli("restore", "--from", str(restored["backups"]), db=tmp_path / "other.duckdb")
 
     assert result.exit_code == 1
-    assert "a backup of a warehouse named w.duckdb, not other.duckdb" in result.output
+    assert "a backup of a warehouse named warehouse.duckdb, not other.duckdb" in result.output
     assert not (tmp_path / "other.duckdb").exists()
 
 

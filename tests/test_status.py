@@ -34,7 +34,7 @@ def built(tmp_path_factory) -> tuple[Settings, dict]:
     os.environ.pop("DAGSTER_HOME", None)
     root = tmp_path_factory.mktemp("status")
     truth = generate_landing_zone(root / "landing", days=3, visitors=300, seed=7, start_date=date(2026, 9, 1))
-    settings = Settings(landing_dir=root / "landing", db_path=root / "w.duckdb", keep_dbt_runs=1)
+    settings = Settings(landing_dir=root / "landing", db_path=root / "warehouse.duckdb", keep_dbt_runs=1)
     outcome = run_pipeline(settings)
     assert outcome.success, outcome.failures
     return settings, truth

@@ -33,7 +33,8 @@ def _newest_source_mtime() -> float:
         path
         for folder in (DBT_PROJECT_DIR, SEEDS_DIR)
         for path in folder.rglob("*")
-        if path.is_file() and target not in path.parents and "logs" not in path.parts
+        # dbt's own .user.yml (an anonymous user id it rewrites) is no source of the project.
+        if path.is_file() and target not in path.parents and "logs" not in path.parts and path.name != ".user.yml"
     ]
     return max(path.stat().st_mtime for path in files)
 

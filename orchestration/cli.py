@@ -14,6 +14,26 @@ from orchestration.backup import DEFAULT_KEEP, DEFAULT_WAIT_SECONDS
 from orchestration.settings import SPARK, TARGETS, Settings
 
 
+def _landing_option(what: str):
+    """--landing, as every command that reads the landing zone takes it."""
+    return click.option(
+        "--landing",
+        type=click.Path(path_type=Path, file_okay=False),
+        default=None,
+        help=f"{what} [env FUNNELHOUSE_LANDING, default data/landing].",
+    )
+
+
+def _db_option(what: str):
+    """--db, as every command that opens the warehouse takes it."""
+    return click.option(
+        "--db",
+        type=click.Path(path_type=Path, dir_okay=False),
+        default=None,
+        help=f"{what} [env FUNNELHOUSE_DB, default data/warehouse.duckdb].",
+    )
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Funnelhouse: the warehouse for shops that sell through shoppable video, social and their own site.
@@ -64,18 +84,8 @@ def generate(out: Path, days: int, visitors: int, seed: int, start_date) -> None
 
 
 @main.command()
-@click.option(
-    "--landing",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=None,
-    help="Landing zone to load [env FUNNELHOUSE_LANDING, default data/landing].",
-)
-@click.option(
-    "--db",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="DuckDB warehouse file [env FUNNELHOUSE_DB, default data/warehouse.duckdb].",
-)
+@_landing_option("Landing zone to load")
+@_db_option("DuckDB warehouse file")
 @click.option(
     "--target",
     type=click.Choice(TARGETS),
@@ -311,18 +321,8 @@ def forget(
 
 
 @main.command()
-@click.option(
-    "--landing",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=None,
-    help="Landing zone [env FUNNELHOUSE_LANDING, default data/landing].",
-)
-@click.option(
-    "--db",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="DuckDB warehouse file [env FUNNELHOUSE_DB, default data/warehouse.duckdb].",
-)
+@_landing_option("Landing zone")
+@_db_option("DuckDB warehouse file")
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON, for a monitor.")
 def status(landing: Path | None, db: Path | None, as_json: bool) -> None:
     """The warehouse's state at a glance: the last build, the newest loads per source, landing files not loaded,
@@ -364,12 +364,7 @@ def _build_named(manifest: dict) -> str:
 
 @main.command()
 @click.option("--out", "out", type=click.Path(path_type=Path, file_okay=False), required=True, help="Backups folder.")
-@click.option(
-    "--db",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="DuckDB warehouse file [env FUNNELHOUSE_DB, default data/warehouse.duckdb].",
-)
+@_db_option("DuckDB warehouse file")
 @click.option(
     "--keep",
     type=click.IntRange(min=1),
@@ -417,12 +412,7 @@ def backup(out: Path, db: Path | None, keep: int, wait_seconds: float) -> None:
     required=True,
     help="A backups folder (its newest backup is restored) or one backup, OUT/<UTC time>.",
 )
-@click.option(
-    "--db",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="DuckDB warehouse file to replace [env FUNNELHOUSE_DB, default data/warehouse.duckdb].",
-)
+@_db_option("DuckDB warehouse file to replace")
 @click.option(
     "--wait",
     "wait_seconds",

@@ -5,8 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 UV := $(BIN)/uv
 LANDING ?= data/landing
-# Runs started by `make run` are kept here and show in `make dev`.
-DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+# Dagster's instance: runs started by `make run` are kept here and show in `make dev` and `make up`.
+DAGSTER_HOME ?= $(CURDIR)/data/dagster
 
 .PHONY: install install-spark run test test-spark lint format bench dev docs dashboard clean
 
@@ -79,4 +79,4 @@ $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 	cp dagster.yaml $@
 
 clean:
-	rm -rf data dbt_project/target dbt_project/logs .dagster_home
+	rm -rf data dbt_project/target dbt_project/logs

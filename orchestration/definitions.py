@@ -16,14 +16,21 @@ from orchestration.settings import DUCKDB, Settings
 
 
 def build_definitions(settings: Settings) -> dg.Definitions:
-    """On Spark the readers read the Spark tables in place: there is no serving copy to publish or export
+    """The schedule and the landing sensor start running when `settings.automation` is on (`funnelhouse serve`).
+
+    On Spark the readers read the Spark tables in place: there is no serving copy to publish or export
     from, and no erasure yet (it removes a person from the DuckDB tables only), so neither is defined."""
     on_duckdb = settings.target == DUCKDB
+    schedule_status, sensor_status = (
+        (dg.DefaultScheduleStatus.RUNNING, dg.DefaultSensorStatus.RUNNING)
+        if settings.automation
+        else (dg.DefaultScheduleStatus.STOPPED, dg.DefaultSensorStatus.STOPPED)
+    )
     return dg.Definitions(
         assets=[*LANDING_ASSETS, funnelhouse_dbt_models, *([serving_copy, parquet_export] if on_duckdb else [])],
         jobs=[funnelhouse_job, *([forget_person_job] if on_duckdb else [])],
-        schedules=[hourly_schedule],
-        sensors=[new_landing_files_sensor, *([rebuild_after_erasure] if on_duckdb else [])],
+        schedules=[hourly_schedule(schedule_status)],
+        sensors=[new_landing_files_sensor(sensor_status), *([rebuild_after_erasure] if on_duckdb else [])],
         resources=build_resources(settings),
         executor=dg.in_process_executor,
         loggers={"progress": progress_logger},

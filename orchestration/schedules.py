@@ -37,12 +37,15 @@ def scheduled_run_request(
     return dg.RunRequest(run_config=job_run_config(settle_seconds=warehouse.scheduled_settle_seconds), **request)
 
 
-@dg.schedule(
-    name="hourly_funnelhouse",
-    job=funnelhouse_job,
-    cron_schedule="0 * * * *",
-    default_status=dg.DefaultScheduleStatus.STOPPED,
-    description="Run the whole pipeline at the top of every hour, unless a run is still in progress.",
-)
-def hourly_schedule(context: dg.ScheduleEvaluationContext, warehouse: WarehouseResource):
-    return scheduled_run_request(context, warehouse)
+def hourly_schedule(default_status: dg.DefaultScheduleStatus) -> dg.ScheduleDefinition:
+    @dg.schedule(
+        name="hourly_funnelhouse",
+        job=funnelhouse_job,
+        cron_schedule="0 * * * *",
+        default_status=default_status,
+        description="Run the whole pipeline at the top of every hour, unless a run is still in progress.",
+    )
+    def hourly_funnelhouse(context: dg.ScheduleEvaluationContext, warehouse: WarehouseResource):
+        return scheduled_run_request(context, warehouse)
+
+    return hourly_funnelhouse

@@ -23,22 +23,26 @@ def landing_fingerprint(landing: Path, settle_seconds: int) -> tuple[str, int]:
     return digest.hexdigest(), len(ready)
 
 
-@dg.sensor(
-    job=funnelhouse_job,
-    minimum_interval_seconds=60,
-    default_status=dg.DefaultSensorStatus.STOPPED,
-    description="Requests a run when files appear or change in the landing zone, unless a run is in progress.",
-)
-def new_landing_files_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource):
-    fingerprint, count = landing_fingerprint(warehouse.landing, warehouse.scheduled_settle_seconds)
-    if count == 0 or fingerprint == context.cursor:
-        return dg.SkipReason(f"no new files among the {count} ready in {warehouse.landing}")
-    request = scheduled_run_request(
-        context,
-        warehouse,
-        run_key=fingerprint,
-        tags={"trigger": "new_landing_files", "landing_files": str(count)},
+def new_landing_files_sensor(default_status: dg.DefaultSensorStatus) -> dg.SensorDefinition:
+    @dg.sensor(
+        name="new_landing_files_sensor",
+        job=funnelhouse_job,
+        minimum_interval_seconds=60,
+        default_status=default_status,
+        description="Requests a run when files appear or change in the landing zone, unless a run is in progress.",
     )
-    if isinstance(request, dg.RunRequest):  # while a run is in progress the cursor stays, so this fires again
-        context.update_cursor(fingerprint)
-    return request
+    def new_landing_files(context: dg.SensorEvaluationContext, warehouse: WarehouseResource):
+        fingerprint, count = landing_fingerprint(warehouse.landing, warehouse.scheduled_settle_seconds)
+        if count == 0 or fingerprint == context.cursor:
+            return dg.SkipReason(f"no new files among the {count} ready in {warehouse.landing}")
+        request = scheduled_run_request(
+            context,
+            warehouse,
+            run_key=fingerprint,
+            tags={"trigger": "new_landing_files", "landing_files": str(count)},
+        )
+        if isinstance(request, dg.RunRequest):  # while a run is in progress the cursor stays, so this fires again
+            context.update_cursor(fingerprint)
+        return request
+
+    return new_landing_files

@@ -15,6 +15,8 @@ DEFAULT_LANDING = Path("data/landing")
 DEFAULT_DB = Path("data/warehouse.duckdb")
 DEFAULT_SERVING_DB = Path("data/serving.duckdb")
 DEFAULT_EXPORT_DIR = Path("data/export")
+# Dagster's instance (run history, schedule and sensor state, logs), beside the warehouse unless DAGSTER_HOME is set.
+DEFAULT_DAGSTER_HOME = Path("data/dagster")
 # A file is taken once its size and modification time have stood still this long. A scheduled run cannot
 # know whether an upload is finished; a person who starts a run by hand has just put the files there.
 SCHEDULED_SETTLE_SECONDS = 60
@@ -58,6 +60,13 @@ def _hours(variable: str) -> float:
         raise ValueError(f"{variable}={os.environ[variable]!r} is not a number of hours") from None
 
 
+def _switch(variable: str) -> bool:
+    value = os.environ.get(variable, "off").strip().lower()
+    if value not in ("on", "off"):
+        raise ValueError(f"{variable}={os.environ[variable]!r}: say on or off")
+    return value == "on"
+
+
 @dataclass(frozen=True)
 class Settings:
     landing_dir: Path
@@ -72,6 +81,10 @@ class Settings:
     phone_regions: tuple[str, ...] = DEFAULT_PHONE_REGIONS
     target: str = DUCKDB
     status_limits: StatusLimits = StatusLimits()
+    # The schedule and sensors start running, not stopped, in a new Dagster instance: `funnelhouse serve` (the
+    # production service) turns this on; a development server (`make dev`) leaves them to be started by hand.
+    automation: bool = False
+    dagster_home_path: Path | None = None
 
     def __post_init__(self) -> None:
         if self.target not in TARGETS:
@@ -98,6 +111,8 @@ class Settings:
             phone_regions=tuple(r.strip().upper() for r in regions.split(",")) if regions else DEFAULT_PHONE_REGIONS,
             target=target or os.environ.get("FUNNELHOUSE_TARGET", DUCKDB),
             status_limits=StatusLimits.from_env(),
+            automation=_switch("FUNNELHOUSE_AUTOMATION"),
+            dagster_home_path=Path(home).resolve() if (home := os.environ.get("DAGSTER_HOME")) else None,
         )
 
     @property
@@ -109,6 +124,11 @@ class Settings:
     def export_dir(self) -> Path:
         """Where every run writes the public marts as Parquet: beside the warehouse unless set."""
         return self.export_dir_path or self.db_path.with_name(DEFAULT_EXPORT_DIR.name)
+
+    @property
+    def dagster_home(self) -> Path:
+        """Where Dagster keeps its run history, schedule state and logs: beside the warehouse unless set."""
+        return self.dagster_home_path or self.db_path.with_name(DEFAULT_DAGSTER_HOME.name)
 
     @property
     def spark_dir(self) -> Path:

@@ -23,6 +23,9 @@ def _definitions(tmp_path: Path, settle_seconds: int = 0) -> dg.Definitions:
     )
 
 
+LANDING_SENSOR = new_landing_files_sensor(dg.DefaultSensorStatus.STOPPED)
+
+
 def _job_in_progress(instance: dg.DagsterInstance) -> None:
     create_run_for_test(instance, job_name=FUNNELHOUSE_JOB, status=dg.DagsterRunStatus.STARTED)
 
@@ -34,6 +37,16 @@ def test_definitions_hold_one_job_an_hourly_schedule_and_a_landing_sensor(tmp_pa
     assert job.executor_def.name == "in_process"
     assert defs.resolve_schedule_def("hourly_funnelhouse").cron_schedule == "0 * * * *"
     assert defs.resolve_sensor_def("new_landing_files_sensor").job_name == FUNNELHOUSE_JOB
+
+
+def test_the_schedule_and_sensor_start_running_only_when_automation_is_on(tmp_path):
+    landing, db = tmp_path / "landing", tmp_path / "w.duckdb"
+    served = build_definitions(Settings(landing_dir=landing, db_path=db, automation=True))
+    by_hand = build_definitions(Settings(landing_dir=landing, db_path=db))
+
+    for defs, status in ((served, "RUNNING"), (by_hand, "STOPPED")):
+        assert defs.resolve_schedule_def("hourly_funnelhouse").default_status.name == status
+        assert defs.resolve_sensor_def("new_landing_files_sensor").default_status.name == status
 
 
 def test_on_spark_the_job_loads_and_builds_and_has_no_serving_copy_export_or_erasure(tmp_path):
@@ -77,10 +90,10 @@ def test_sensor_requests_a_run_only_when_landing_files_change(tmp_path):
     resources = {"warehouse": _definitions(tmp_path).resources["warehouse"]}
 
     with dg.build_sensor_context(resources=resources, instance=dg.DagsterInstance.ephemeral()) as context:
-        first = new_landing_files_sensor(context)
-        again = new_landing_files_sensor(context)
+        first = LANDING_SENSOR(context)
+        again = LANDING_SENSOR(context)
         write_lines(landing, "events/b.jsonl", [event("e2")])
-        after_new_file = new_landing_files_sensor(context)
+        after_new_file = LANDING_SENSOR(context)
 
     assert isinstance(first, dg.RunRequest)
     assert isinstance(again, dg.SkipReason)
@@ -95,10 +108,10 @@ def test_sensor_waits_for_files_to_settle_and_skips_while_a_run_is_in_progress(t
     instance = dg.DagsterInstance.ephemeral()
 
     with dg.build_sensor_context(resources=settling, instance=instance) as context:
-        while_settling = new_landing_files_sensor(context)
+        while_settling = LANDING_SENSOR(context)
     _job_in_progress(instance)
     with dg.build_sensor_context(resources=settled, instance=instance) as context:
-        while_running = new_landing_files_sensor(context)
+        while_running = LANDING_SENSOR(context)
 
     assert isinstance(while_settling, dg.SkipReason)
     assert isinstance(while_running, dg.SkipReason)

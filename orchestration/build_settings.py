@@ -22,6 +22,7 @@ import yaml
 
 from orchestration import warehouse
 from orchestration.clock import current_instant
+from orchestration.model_changes import REBUILT_IN_FULL_VAR, kept_manifest_sha256
 from orchestration.project_files import DBT_PROJECT_DIR, SEEDS_DIR, code_version
 
 # Vars and seeds that incremental models bake into the rows they keep.
@@ -45,6 +46,10 @@ _DDL = (
     # When the build finished, by the product clock like the loads' loaded_at, so that `funnelhouse status`
     # can tell the loads a build has not folded in yet. Null for builds finished before the column existed.
     "alter table meta.build_settings add column if not exists built_at timestamptz",
+    # The project's code the build ran, and the dbt manifest it built with (kept beside the warehouse,
+    # model_changes.py): a new version of the project rebuilds what changed since. Null before they existed.
+    "alter table meta.build_settings add column if not exists code_version varchar",
+    "alter table meta.build_settings add column if not exists manifest_sha256 varchar",
 )
 
 
@@ -61,11 +66,16 @@ class BuildPlan:
     reason: str | None  # why history is rebuilt, when it is
     # Nothing new since this build, which the serving copy publishes: the build is skipped.
     unchanged_since: int | None = None
+    # The project's code changed since this build, whose manifest is kept: dbt compares the two (model_changes.py).
+    code_changed_since: int | None = None
+    # Incremental models whose kept rows were built by code that changed: rebuilt in full, alone.
+    rebuilt_in_full: tuple[str, ...] = ()
 
     @property
     def dbt_vars_argument(self) -> str:
         """Serialised the same way every run, so dbt's partial parse survives from one run to the next."""
-        return json.dumps(self.vars, sort_keys=True)
+        rebuilt = {REBUILT_IN_FULL_VAR: list(self.rebuilt_in_full)} if self.rebuilt_in_full else {}
+        return json.dumps({**self.vars, **rebuilt}, sort_keys=True)
 
 
 def project_var_defaults() -> dict[str, Any]:
@@ -156,7 +166,8 @@ def plan_build(
         for ddl in _DDL:
             con.execute(ddl)
         last_built = con.execute(
-            "select effective_vars, seed_sha256 from meta.build_settings where is_built order by build_id desc limit 1"
+            "select effective_vars, seed_sha256, build_id, code_version, manifest_sha256 from meta.build_settings "
+            "where is_built order by build_id desc limit 1"
         ).fetchone()
         requested = _requested_vars(con, overrides)
         effective = {**project_var_defaults(), **requested}
@@ -169,12 +180,21 @@ def plan_build(
         reason = "settings that shape history changed: " + "; ".join(changes) if changes else None
         if full_refresh and not reason:
             reason = "--full-refresh"
+        code_changed_since = None
+        if reason is None and last_built and last_built[3] != code_version():
+            if last_built[4] is not None and last_built[4] == kept_manifest_sha256(db_path):
+                code_changed_since = last_built[2]
+            else:
+                reason = (
+                    f"the project changed since build {last_built[2]}, and no manifest of that build is kept to "
+                    "tell which models changed"
+                )
         if reason is None and (current := _unchanged_since(con, effective, published_build)) is not None:
             return BuildPlan(build_id=current, vars=effective, full_refresh=False, reason=None, unchanged_since=current)
         build_id = con.execute("select coalesce(max(build_id), 0) + 1 from meta.build_settings").fetchone()[0]
         con.execute(
             "insert into meta.build_settings (build_id, requested_vars, effective_vars, seed_sha256, full_refresh, "
-            "reason, is_built, recorded_at, inputs_sha256) values (?, ?, ?, ?, ?, ?, false, ?, ?)",
+            "reason, is_built, recorded_at, inputs_sha256, code_version) values (?, ?, ?, ?, ?, ?, false, ?, ?, ?)",
             [
                 build_id,
                 json.dumps(requested, sort_keys=True),
@@ -184,20 +204,27 @@ def plan_build(
                 reason,
                 datetime.now(UTC),
                 build_inputs_sha256(con, effective),
+                code_version(),
             ],
         )
     finally:
         con.close()
-    return BuildPlan(build_id=build_id, vars=effective, full_refresh=reason is not None, reason=reason)
+    return BuildPlan(
+        build_id=build_id,
+        vars=effective,
+        full_refresh=reason is not None,
+        reason=reason,
+        code_changed_since=code_changed_since,
+    )
 
 
-def mark_built(db_path: Path, plan: BuildPlan) -> None:
+def mark_built(db_path: Path, plan: BuildPlan, *, manifest_sha256: str | None = None) -> None:
     """Only a build that finished counts as the warehouse's shape: a failed rebuild is retried next run."""
     con = warehouse.connect(db_path)
     try:
         con.execute(
-            "update meta.build_settings set is_built = true, built_at = ? where build_id = ?",
-            [current_instant(), plan.build_id],
+            "update meta.build_settings set is_built = true, built_at = ?, manifest_sha256 = ? where build_id = ?",
+            [current_instant(), manifest_sha256, plan.build_id],
         )
     finally:
         con.close()

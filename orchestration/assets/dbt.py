@@ -4,6 +4,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +14,10 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from orchestration.assets.dbt_project import DBT_PROJECT, ensure_manifest
 from orchestration.assets.landing import raw_table_key
-from orchestration.build_settings import mark_built, parse_vars, plan_build
+from orchestration.build_settings import BuildPlan, mark_built, parse_vars, plan_build
 from orchestration.erasure import clear_pending_rebuilds, latest_pending_rebuild
 from orchestration.loader.raw_parquet import export_raw_layer
+from orchestration.model_changes import BUILT_STATE, keep_built_manifest, model_changes
 from orchestration.nothing_new import readers_build
 from orchestration.resources import WarehouseResource
 from orchestration.spark_warehouse import record_spark_build
@@ -67,6 +69,9 @@ def funnelhouse_dbt_models(
         if warehouse.on_spark:
             _export_raw_layer(warehouse.db, context.log)
         warehouse.export_for_dbt()
+        target_path = _build_folder(warehouse.db, context.run.run_id)
+        if plan.code_changed_since is not None:
+            plan = _with_changed_models_rebuilt(plan, dbt, warehouse.db, target_path, context.log)
         args = [
             "build",
             # Unit tests check the models' code, not the data: CI runs them (tests/test_dbt_unit_tests.py);
@@ -77,18 +82,29 @@ def funnelhouse_dbt_models(
             plan.dbt_vars_argument,
             *(["--full-refresh"] if plan.full_refresh else []),
         ]
-        invocation = dbt.cli(args, context=context, target_path=_build_folder(warehouse.db, context.run.run_id))
+        invocation = dbt.cli(args, context=context, target_path=target_path)
         if warehouse.on_spark:
             # The models are Spark tables, not tables of the DuckDB file the row counts are taken from.
             yield from invocation.stream()
         else:
             yield from _with_row_counts(invocation.stream(), warehouse.db, context.asset_key_for_output)
-        mark_built(warehouse.db, plan)
+        mark_built(warehouse.db, plan, manifest_sha256=keep_built_manifest(invocation.target_path, warehouse.db))
         if warehouse.on_spark:
             record_spark_build(warehouse.spark_dir, plan.build_id)
         clear_pending_rebuilds(warehouse.db, erasures_to_fold_in)
     _keep_partial_parse(invocation.target_path, warehouse.db)
     _prune_past_runs(invocation.target_path, keep=warehouse.keep_dbt_runs)
+
+
+def _with_changed_models_rebuilt(
+    plan: BuildPlan, dbt: DbtCliResource, db: Path, target_path: Path, log: dg.DagsterLogManager
+) -> BuildPlan:
+    """A new version of the project: the incremental models its changes reach are rebuilt in full."""
+    changes = model_changes(
+        dbt, db, since_build=plan.code_changed_since, target_path=target_path, vars_argument=plan.dbt_vars_argument
+    )
+    log.info(changes.describe())
+    return replace(plan, rebuilt_in_full=changes.rebuilt_in_full)
 
 
 def _export_raw_layer(db: Path, log: dg.DagsterLogManager) -> None:
@@ -168,9 +184,9 @@ def _build_folder(db: Path, run_id: str) -> Path:
 
 
 def _prune_past_runs(build_target: Path, *, keep: int) -> None:
-    """Keep the newest few of the warehouse's build folders."""
+    """Keep the newest few of the warehouse's build folders (and the manifest of the last finished build)."""
     runs = sorted(
-        (path for path in build_target.parent.iterdir() if path.is_dir()),
+        (path for path in build_target.parent.iterdir() if path.is_dir() and path.name != BUILT_STATE),
         key=lambda path: path.stat().st_mtime,
         reverse=True,
     )

@@ -82,7 +82,7 @@ def _run_in_progress(instance: dg.DagsterInstance, event: dg.DagsterEventType) -
 def _files_of(home: Path, run_id: str) -> list[Path]:
     """What Dagster's default layout keeps of a run on disk: its captured logs and its event-log database."""
     captured = [path for path in (home / "storage" / run_id).rglob("*") if path.is_file()]
-    return captured + list((home / "history" / "runs").glob(f"{run_id}.db*"))
+    return sorted(captured + list((home / "history" / "runs").glob(f"{run_id}.db*")))
 
 
 def _later() -> datetime:

@@ -468,3 +468,35 @@ def restore(source: Path, db: Path | None, wait_seconds: float) -> None:
             err=True,
         )
     click.echo("Next: `funnelhouse run` loads the landing files that arrived since the backup and builds.")
+
+
+@main.command("prune-history")
+@click.option(
+    "--days",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Days of finished runs to keep [env FUNNELHOUSE_HISTORY_DAYS, default 30].",
+)
+@click.option("--dry-run", is_flag=True, help="Say what would be deleted, and delete nothing.")
+def prune_history_command(days: int | None, dry_run: bool) -> None:
+    """Delete Dagster's runs that finished more than DAYS days ago, with their event logs and the stdout and stderr
+    their steps printed, from DAGSTER_HOME [default data/dagster beside the warehouse].
+
+    Runs queued or in progress are never touched. Under `dagster dev` the daily_housekeeping schedule does the
+    same; this is for `make run` from cron.
+    """
+    import dagster as dg
+
+    from orchestration.housekeeping import prune_history
+
+    try:
+        settings = Settings.from_env()
+    except ValueError as error:  # FUNNELHOUSE_HISTORY_DAYS is not a whole number of days
+        raise click.ClickException(str(error)) from error
+    home = settings.dagster_home
+    if not home.is_dir():
+        raise click.ClickException(f"no Dagster instance at {home}: set DAGSTER_HOME to the one `make run` uses")
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        report = prune_history(instance, keep_days=days or settings.history_days, dry_run=dry_run)
+    click.echo(f"Dagster's history in {home}:")
+    click.echo(f"  {report.describe()}")

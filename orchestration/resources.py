@@ -1,4 +1,5 @@
-"""Dagster resources: the warehouse paths and the dbt CLI, both configured by the caller, never on import."""
+"""Dagster resources: the warehouse paths, the dbt CLI and the run history's retention, configured by the caller,
+never on import."""
 
 import os
 from functools import cached_property
@@ -77,6 +78,12 @@ class WarehouseResource(dg.ConfigurableResource):
             os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
 
 
+class HistoryResource(dg.ConfigurableResource):
+    """How long Dagster keeps its finished runs, their event logs and captured stdout/stderr (housekeeping.py)."""
+
+    keep_days: int
+
+
 class VenvDbtCliResource(DbtCliResource):
     """The dbt CLI of this virtual environment.
 
@@ -108,6 +115,7 @@ def build_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
             target=settings.target,
         ),
         "dbt": _dbt_resource(settings.target),
+        "history": HistoryResource(keep_days=settings.history_days),
     }
 
 

@@ -1,7 +1,9 @@
-"""The hourly run: late files and the day's exports are picked up even when no sensor fired."""
+"""The hourly run: late files and the day's exports are picked up even when no sensor fired; and the daily
+housekeeping of Dagster's run history."""
 
 import dagster as dg
 
+from orchestration.housekeeping_job import housekeeping_job
 from orchestration.jobs import FUNNELHOUSE_JOB, funnelhouse_job, job_run_config
 from orchestration.nothing_new import current_build, readers_build
 from orchestration.resources import WarehouseResource
@@ -49,3 +51,15 @@ def hourly_schedule(default_status: dg.DefaultScheduleStatus) -> dg.ScheduleDefi
         return scheduled_run_request(context, warehouse)
 
     return hourly_funnelhouse
+
+
+def daily_housekeeping_schedule(default_status: dg.DefaultScheduleStatus) -> dg.ScheduleDefinition:
+    return dg.ScheduleDefinition(
+        name="daily_housekeeping",
+        job=housekeeping_job,
+        # Half past, not on the hour: the hourly pipeline run has the top of the hour.
+        cron_schedule="30 3 * * *",
+        execution_timezone="UTC",
+        default_status=default_status,
+        description="Every day at 03:30 UTC, prune Dagster's finished runs and their logs past the retention.",
+    )

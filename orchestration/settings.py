@@ -2,6 +2,7 @@
 repo root, and handed on from here to the loader, dbt and Dagster."""
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -23,6 +24,9 @@ SCHEDULED_SETTLE_SECONDS = 60
 MANUAL_SETTLE_SECONDS = 0
 # dagster-dbt writes a target folder of about 15 MB per run: the newest few are kept for debugging.
 DEFAULT_KEEP_DBT_RUNS = 3
+# Dagster's finished runs, their event logs and captured stdout/stderr are kept this many days (housekeeping.py).
+DEFAULT_HISTORY_DAYS = 30
+HISTORY_DAYS = "FUNNELHOUSE_HISTORY_DAYS"
 # Where the models are built (README "Spark"): the DuckDB file itself, or a Spark warehouse beside it. The
 # loader writes the DuckDB file on either target.
 DUCKDB = "duckdb"
@@ -54,10 +58,18 @@ class StatusLimits:
 
 
 def _hours(variable: str) -> float:
+    return _number(variable, float, "a number of hours")
+
+
+def _whole_days(variable: str, default: int) -> int:
+    return _number(variable, int, "a whole number of days") if variable in os.environ else default
+
+
+def _number(variable: str, parse: Callable[[str], float], what: str):
     try:
-        return float(os.environ[variable])
+        return parse(os.environ[variable])
     except ValueError:
-        raise ValueError(f"{variable}={os.environ[variable]!r} is not a number of hours") from None
+        raise ValueError(f"{variable}={os.environ[variable]!r} is not {what}") from None
 
 
 def _switch(variable: str) -> bool:
@@ -85,10 +97,13 @@ class Settings:
     # production service) turns this on; a development server (`make dev`) leaves them to be started by hand.
     automation: bool = False
     dagster_home_path: Path | None = None
+    history_days: int = DEFAULT_HISTORY_DAYS
 
     def __post_init__(self) -> None:
         if self.target not in TARGETS:
             raise ValueError(f"unknown target {self.target!r}: the targets are {', '.join(TARGETS)}")
+        if self.history_days < 1:
+            raise ValueError(f"{HISTORY_DAYS}={self.history_days}: keep at least 1 day of run history")
 
     @classmethod
     def from_env(cls, landing: Path | None = None, db: Path | None = None, target: str | None = None) -> "Settings":
@@ -113,6 +128,7 @@ class Settings:
             status_limits=StatusLimits.from_env(),
             automation=_switch("FUNNELHOUSE_AUTOMATION"),
             dagster_home_path=Path(home).resolve() if (home := os.environ.get("DAGSTER_HOME")) else None,
+            history_days=_whole_days(HISTORY_DAYS, DEFAULT_HISTORY_DAYS),
         )
 
     @property

@@ -2,12 +2,15 @@
 repo root, and handed on from here to the loader, dbt and Dagster."""
 
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from orchestration.clock import parse_instant
 from orchestration.loader.event_contract import EARLIEST_TIMESTAMP
+from orchestration.loader.landing_zone import LANDING_SOURCES
 from orchestration.loader.pii import DEFAULT_PHONE_REGIONS
 from orchestration.loader.raw_parquet import raw_parquet_folder, spark_folder
 
@@ -28,6 +31,9 @@ DEFAULT_KEEP_DBT_RUNS = 3
 DUCKDB = "duckdb"
 SPARK = "spark"
 TARGETS = (DUCKDB, SPARK)
+# FUNNELHOUSE_FRESHNESS_HOURS_AD_SPEND=48: a raw table's own freshness interval (README "Operations").
+FRESHNESS_PREFIX = "FUNNELHOUSE_FRESHNESS_HOURS_"
+RAW_TABLES = tuple(table for tables in LANDING_SOURCES.values() for table in tables)
 
 
 @dataclass(frozen=True)
@@ -41,6 +47,8 @@ class StatusLimits:
     exports_freshness_hours: float = 26  # daily exports, with two hours' slack
     # A ready file not loaded for this long: no run takes it.
     pending_file_hours: float = 2
+    # A raw table's own interval, over the two above: a weekly export, or a catalog sent on a schedule.
+    freshness_hours_by_table: Mapping[str, float] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls) -> "StatusLimits":
@@ -50,7 +58,20 @@ class StatusLimits:
             "exports_freshness_hours": "FUNNELHOUSE_EXPORTS_FRESHNESS_HOURS",
             "pending_file_hours": "FUNNELHOUSE_PENDING_FILE_HOURS",
         }
-        return cls(**{field: _hours(name) for field, name in variables.items() if name in os.environ})
+        limits = {name: _hours(variable) for name, variable in variables.items() if variable in os.environ}
+        return cls(**limits, freshness_hours_by_table=_freshness_hours_by_table())
+
+
+def _freshness_hours_by_table() -> dict[str, float]:
+    by_table = {}
+    for variable in sorted(os.environ):
+        if not variable.startswith(FRESHNESS_PREFIX):
+            continue
+        table = variable.removeprefix(FRESHNESS_PREFIX).lower()
+        if table not in RAW_TABLES:
+            raise ValueError(f"{variable}: no raw table is named {table!r}; the raw tables are {', '.join(RAW_TABLES)}")
+        by_table[table] = _hours(variable)
+    return by_table
 
 
 def _hours(variable: str) -> float:
@@ -58,6 +79,13 @@ def _hours(variable: str) -> float:
         return float(os.environ[variable])
     except ValueError:
         raise ValueError(f"{variable}={os.environ[variable]!r} is not a number of hours") from None
+
+
+def _url(variable: str) -> str | None:
+    value = os.environ.get(variable, "").strip()
+    if value and urlsplit(value).scheme not in ("http", "https"):
+        raise ValueError(f"{variable} must be an http(s) URL")  # not the value: a webhook URL holds its secret
+    return value or None
 
 
 def _switch(variable: str) -> bool:
@@ -85,6 +113,11 @@ class Settings:
     # production service) turns this on; a development server (`make dev`) leaves them to be started by hand.
     automation: bool = False
     dagster_home_path: Path | None = None
+    # Where alerts are POSTed as JSON (orchestration/alerts.py); unset, they go to the log only. Kept out of the
+    # repr: the URL is the webhook's secret.
+    alert_webhook: str | None = field(default=None, repr=False)
+    # The Dagster UI's address as its users reach it (http://dagster.internal:3000): alerts link their run there.
+    dagster_url: str | None = None
 
     def __post_init__(self) -> None:
         if self.target not in TARGETS:
@@ -113,6 +146,8 @@ class Settings:
             status_limits=StatusLimits.from_env(),
             automation=_switch("FUNNELHOUSE_AUTOMATION"),
             dagster_home_path=Path(home).resolve() if (home := os.environ.get("DAGSTER_HOME")) else None,
+            alert_webhook=_url("FUNNELHOUSE_ALERT_WEBHOOK"),
+            dagster_url=_url("FUNNELHOUSE_DAGSTER_URL"),
         )
 
     @property

@@ -37,6 +37,9 @@ RETRY_PAUSE_SECONDS = 1
 _DETAIL_HEAD_CHARS, _DETAIL_TAIL_CHARS = 500, 1_500
 _ALERT_DETAIL_CHARS = 10_000
 _TERMINAL_COLOURS = re.compile(r"\x1b\[[0-9;]*m")  # dbt colours its error lines
+# dagster-dbt's error repeats the dbt command line with every var the build ran with: a run's config, and a
+# screenful of noise before the cause. The run's logs keep it.
+_DBT_COMMAND_LINE = re.compile(r"(The dbt CLI process) with command\s*`[^`]*`\s*")
 
 
 class AlertNotDelivered(Exception):
@@ -83,13 +86,17 @@ def _fitted(details: tuple[str, ...], phone_regions: tuple[str, ...]) -> list[st
     fitted: list[str] = []
     room = _ALERT_DETAIL_CHARS
     for number, detail in enumerate(details):
-        line = _cut(masker.text(_TERMINAL_COLOURS.sub("", detail).strip()))
+        line = _cut(masker.text(_readable(detail)))
         if len(line) > room:
             fitted.append(f"... and {len(details) - number} more: see the run in Dagster")
             break
         fitted.append(line)
         room -= len(line)
     return fitted
+
+
+def _readable(detail: str) -> str:
+    return _DBT_COMMAND_LINE.sub(r"\1 ", _TERMINAL_COLOURS.sub("", detail)).strip()
 
 
 def _cut(detail: str) -> str:

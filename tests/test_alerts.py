@@ -119,6 +119,11 @@ def _failure_context(instance: dg.DagsterInstance, run_id: str) -> dg.RunFailure
     ).for_run_failure()
 
 
+def _what_failed(failure: str) -> list[str]:
+    """The step ("step failed: <step>") or the check ("check failed: <asset> <check>"), without the cause."""
+    return failure.split("\n")[0].split(": ")[:2]
+
+
 def test_a_failed_run_is_posted_with_its_run_its_failed_step_and_cause_and_nobody_s_data(failed_run, webhook):
     root, outcome, instance = failed_run
     settings = _settings(root, alert_webhook=webhook.url, dagster_url=DAGSTER_URL)
@@ -134,9 +139,10 @@ def test_a_failed_run_is_posted_with_its_run_its_failed_step_and_cause_and_nobod
     step, check = alert["details"]
     assert step.startswith("step failed: funnelhouse_dbt_models:")
     assert "var markov_state must be source_medium or channel, not nonsense" in step  # dbt's cause
+    assert '"markov_state": "nonsense"' in outcome.failures[0] and "--vars" not in step  # not the run's vars
     assert check.startswith(f"check failed: raw/events {EVERY_FILE_LOADED_CHECK}\n  events/[email:")
     # The CLI's failures are the same lines: one reading of the run's events serves both.
-    assert [failure.split("\n")[0] for failure in outcome.failures] == [step.split("\n")[0], check.split("\n")[0]]
+    assert [_what_failed(failure) for failure in outcome.failures] == [_what_failed(step), _what_failed(check)]
     for part in (alert["title"], step, check, f"Run {outcome.run_id}: {alert['dagster_run_url']}"):
         assert part in alert["text"]
     assert PERSON not in webhook.raw[0] and "alice.person" not in webhook.raw[0]

@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from orchestration.alert_sensors import alert_sensors
 from orchestration.assets.dbt import funnelhouse_dbt_models
 from orchestration.assets.export import parquet_export
 from orchestration.assets.landing import LANDING_ASSETS
@@ -17,7 +18,8 @@ from orchestration.settings import DUCKDB, Settings
 
 
 def build_definitions(settings: Settings) -> dg.Definitions:
-    """The schedules and the landing sensor start running when `settings.automation` is on (`funnelhouse serve`).
+    """The schedules, the landing sensor and the alert sensors start running when `settings.automation` is on
+    (`funnelhouse serve`).
 
     On Spark the readers read the Spark tables in place: there is no serving copy to publish or export
     from, and no erasure yet (it removes a person from the DuckDB tables only), so neither is defined."""
@@ -31,7 +33,11 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         assets=[*LANDING_ASSETS, funnelhouse_dbt_models, *([serving_copy, parquet_export] if on_duckdb else [])],
         jobs=[funnelhouse_job, housekeeping_job, *([forget_person_job] if on_duckdb else [])],
         schedules=[hourly_schedule(schedule_status), daily_housekeeping_schedule(schedule_status)],
-        sensors=[new_landing_files_sensor(sensor_status), *([rebuild_after_erasure] if on_duckdb else [])],
+        sensors=[
+            new_landing_files_sensor(sensor_status),
+            *alert_sensors(settings, sensor_status),
+            *([rebuild_after_erasure] if on_duckdb else []),
+        ],
         resources=build_resources(settings),
         executor=dg.in_process_executor,
         loggers={"progress": progress_logger},

@@ -10,6 +10,7 @@ from orchestration.assets.landing import LANDING_LISTS
 from orchestration.definitions import build_definitions
 from orchestration.jobs import FUNNELHOUSE_JOB, job_run_config
 from orchestration.loader.salt import check_warehouse_salt, salt_for
+from orchestration.run_failures import run_failures
 from orchestration.settings import Settings
 from orchestration.writer_lock import writer_lock
 
@@ -20,6 +21,7 @@ class PipelineOutcome:
     failures: list[str]  # each with its cause: the step or check, the file, the underlying error
     warnings: list[str]  # failed non-blocking checks: the run succeeds, the user should look
     landing: dict[str, list[str]] = field(default_factory=dict)  # LANDING_LISTS over every raw table
+    run_id: str | None = None  # kept in Dagster's run history (`make dev`) when DAGSTER_HOME is set
 
 
 def _instance() -> dg.DagsterInstance:
@@ -29,40 +31,6 @@ def _instance() -> dg.DagsterInstance:
         Path(home).mkdir(parents=True, exist_ok=True)
         return dg.DagsterInstance.get()
     return dg.DagsterInstance.ephemeral()
-
-
-def _with_causes(error) -> str:
-    """An error and the chain of errors that caused it: the last one is usually what a person can act on."""
-    lines = [error.message.strip()]
-    while (error := error.cause or error.context) is not None:
-        lines.append(f"  caused by {error.cls_name}: {error.message.strip()}")
-    return "\n".join(lines)
-
-
-def _step_failures(result: dg.ExecuteInProcessResult) -> list[str]:
-    return [
-        f"step failed: {event.step_key}: {_with_causes(event.event_specific_data.error)}"
-        for event in result.all_events
-        if event.event_type == dg.DagsterEventType.STEP_FAILURE
-    ]
-
-
-def _failed_checks(result: dg.ExecuteInProcessResult, severity: dg.AssetCheckSeverity) -> list[str]:
-    failed = []
-    for evaluation in result.get_asset_check_evaluations():
-        if evaluation.passed or evaluation.severity != severity:
-            continue
-        line = f"check failed: {evaluation.asset_key.to_user_string()} {evaluation.check_name}"
-        if _names_its_cause(evaluation) and evaluation.description:
-            line += "\n" + "\n".join(f"  {detail}" for detail in evaluation.description.splitlines())
-        failed.append(line)
-    return failed
-
-
-def _names_its_cause(evaluation) -> bool:
-    """Error checks, and the loader's warnings (they name the files, like the per-file rejected share); a
-    warning of a dbt test says its name, and the details are in the test's own output."""
-    return evaluation.severity == dg.AssetCheckSeverity.ERROR or evaluation.asset_key.path[0] == "raw"
 
 
 def _landing_lists(result: dg.ExecuteInProcessResult) -> dict[str, list[str]]:
@@ -98,10 +66,11 @@ def run_pipeline(
             instance=instance,
             raise_on_error=False,
         )
-    failures = _step_failures(result) + _failed_checks(result, dg.AssetCheckSeverity.ERROR)
+        found = run_failures(instance, result.run_id)
     return PipelineOutcome(
-        success=result.success and not failures,
-        failures=failures,
-        warnings=_failed_checks(result, dg.AssetCheckSeverity.WARN),
+        success=result.success and not found.failures,
+        failures=found.failures,
+        warnings=found.warnings,
         landing=_landing_lists(result),
+        run_id=result.run_id,
     )

@@ -2,13 +2,15 @@
 repo root, and handed on from here to the loader, dbt and Dagster."""
 
 import os
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from orchestration.clock import parse_instant
 from orchestration.loader.event_contract import EARLIEST_TIMESTAMP
+from orchestration.loader.landing_zone import LANDING_SOURCES
 from orchestration.loader.pii import DEFAULT_PHONE_REGIONS
 from orchestration.loader.raw_parquet import raw_parquet_folder, spark_folder
 
@@ -32,6 +34,9 @@ HISTORY_DAYS = "FUNNELHOUSE_HISTORY_DAYS"
 DUCKDB = "duckdb"
 SPARK = "spark"
 TARGETS = (DUCKDB, SPARK)
+# FUNNELHOUSE_FRESHNESS_HOURS_AD_SPEND=48: a raw table's own freshness interval (README "Operations").
+FRESHNESS_PREFIX = "FUNNELHOUSE_FRESHNESS_HOURS_"
+RAW_TABLES = tuple(table for tables in LANDING_SOURCES.values() for table in tables)
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,8 @@ class StatusLimits:
     exports_freshness_hours: float = 26  # daily exports, with two hours' slack
     # A ready file not loaded for this long: no run takes it.
     pending_file_hours: float = 2
+    # A raw table's own interval, over the two above: a weekly export, or a catalog sent on a schedule.
+    freshness_hours_by_table: Mapping[str, float] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls) -> "StatusLimits":
@@ -54,7 +61,20 @@ class StatusLimits:
             "exports_freshness_hours": "FUNNELHOUSE_EXPORTS_FRESHNESS_HOURS",
             "pending_file_hours": "FUNNELHOUSE_PENDING_FILE_HOURS",
         }
-        return cls(**{field: _hours(name) for field, name in variables.items() if name in os.environ})
+        limits = {name: _hours(variable) for name, variable in variables.items() if variable in os.environ}
+        return cls(**limits, freshness_hours_by_table=_freshness_hours_by_table())
+
+
+def _freshness_hours_by_table() -> dict[str, float]:
+    by_table = {}
+    for variable in sorted(os.environ):
+        if not variable.startswith(FRESHNESS_PREFIX):
+            continue
+        table = variable.removeprefix(FRESHNESS_PREFIX).lower()
+        if table not in RAW_TABLES:
+            raise ValueError(f"{variable}: no raw table is named {table!r}; the raw tables are {', '.join(RAW_TABLES)}")
+        by_table[table] = _hours(variable)
+    return by_table
 
 
 def _hours(variable: str) -> float:
@@ -70,6 +90,13 @@ def _number(variable: str, parse: Callable[[str], float], what: str):
         return parse(os.environ[variable])
     except ValueError:
         raise ValueError(f"{variable}={os.environ[variable]!r} is not {what}") from None
+
+
+def _url(variable: str) -> str | None:
+    value = os.environ.get(variable, "").strip()
+    if value and urlsplit(value).scheme not in ("http", "https"):
+        raise ValueError(f"{variable} must be an http(s) URL")  # not the value: a webhook URL holds its secret
+    return value or None
 
 
 def _switch(variable: str) -> bool:
@@ -98,6 +125,11 @@ class Settings:
     automation: bool = False
     dagster_home_path: Path | None = None
     history_days: int = DEFAULT_HISTORY_DAYS
+    # Where alerts are POSTed as JSON (orchestration/alerts.py); unset, they go to the log only. Kept out of the
+    # repr: the URL is the webhook's secret.
+    alert_webhook: str | None = field(default=None, repr=False)
+    # The Dagster UI's address as its users reach it (http://dagster.internal:3000): alerts link their run there.
+    dagster_url: str | None = None
 
     def __post_init__(self) -> None:
         if self.target not in TARGETS:
@@ -129,6 +161,8 @@ class Settings:
             automation=_switch("FUNNELHOUSE_AUTOMATION"),
             dagster_home_path=Path(home).resolve() if (home := os.environ.get("DAGSTER_HOME")) else None,
             history_days=_whole_days(HISTORY_DAYS, DEFAULT_HISTORY_DAYS),
+            alert_webhook=_url("FUNNELHOUSE_ALERT_WEBHOOK"),
+            dagster_url=_url("FUNNELHOUSE_DAGSTER_URL"),
         )
 
     @property

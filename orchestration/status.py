@@ -41,6 +41,7 @@ class Finding:
     check: str  # stable name, for monitors: no_build, stale_build, readers_behind, stale_source, ...
     problem: str
     action: str
+    source: str | None = None  # the raw table a stale_source or rejected_share finding is about
 
 
 @dataclass(frozen=True)
@@ -280,6 +281,8 @@ def _published_build(con: duckdb.DuckDBPyConnection) -> Build | None:
 
 def _expected_hours(table: str, settings: Settings) -> float | None:
     limits = settings.status_limits
+    if table in limits.freshness_hours_by_table:
+        return limits.freshness_hours_by_table[table]
     if table == EVENTS:
         return limits.events_freshness_hours
     if CSV_SOURCES[table].folder in UNSCHEDULED_FOLDERS:
@@ -452,6 +455,7 @@ def _source_finding(source: SourceLoads, now: datetime, landing: Path) -> Findin
             "stale_source",
             "raw.events: no events file was ever loaded.",
             f"Point the tracker's delivery at {folder}/ and run `funnelhouse run`.",
+            source=EVENTS,
         )
     age = _hours_since(source.newest_loaded_at, now)
     if age <= source.expected_hours:
@@ -461,6 +465,7 @@ def _source_finding(source: SourceLoads, now: datetime, landing: Path) -> Findin
         f"raw.{source.table}: no file loaded for {age:.1f} h (expected within {source.expected_hours:g} h).",
         f"Check that files still land in {folder}/ and that the hourly schedule or the landing sensor is on "
         "(`make dev`); pending files are landed but not loaded.",
+        source=source.table,
     )
 
 
@@ -483,6 +488,7 @@ def _rejection_findings(sources: list[SourceLoads]) -> list[Finding]:
                 f"load had more than {REJECTED_SHARE_LIMIT:.0%} of their rows rejected: {worst}.",
                 f"Read the reasons (select reason, count(*) from {rejects} where load_id in ({load_ids}) group by 1) "
                 'and fix the tracker or export at its source; README "Bad input" explains each reason.',
+                source=source.table,
             )
         )
     return findings

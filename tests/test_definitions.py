@@ -5,6 +5,7 @@ from pathlib import Path
 import dagster as dg
 from dagster._core.test_utils import create_run_for_test
 
+from orchestration.alert_sensors import alert_sensors
 from orchestration.assets.export import EXPORT_KEY
 from orchestration.assets.landing import EVERY_FILE_LOADED_CHECK, REJECTED_SHARE_CHECK
 from orchestration.assets.serving import SERVING_COPY_KEY
@@ -23,7 +24,8 @@ def _definitions(tmp_path: Path, settle_seconds: int = 0) -> dg.Definitions:
     )
 
 
-LANDING_SENSOR = new_landing_files_sensor(dg.DefaultSensorStatus.STOPPED)
+STOPPED = dg.DefaultSensorStatus.STOPPED
+LANDING_SENSOR = new_landing_files_sensor(STOPPED)
 
 
 def _job_in_progress(instance: dg.DagsterInstance) -> None:
@@ -39,14 +41,17 @@ def test_definitions_hold_one_job_an_hourly_schedule_and_a_landing_sensor(tmp_pa
     assert defs.resolve_sensor_def("new_landing_files_sensor").job_name == FUNNELHOUSE_JOB
 
 
-def test_the_schedule_and_sensor_start_running_only_when_automation_is_on(tmp_path):
+def test_the_schedule_and_sensors_start_running_only_when_automation_is_on(tmp_path):
     landing, db = tmp_path / "landing", tmp_path / "w.duckdb"
     served = build_definitions(Settings(landing_dir=landing, db_path=db, automation=True))
     by_hand = build_definitions(Settings(landing_dir=landing, db_path=db))
+    alerting = [sensor.name for sensor in alert_sensors(Settings(landing_dir=landing, db_path=db), STOPPED)]
 
     for defs, status in ((served, "RUNNING"), (by_hand, "STOPPED")):
         assert defs.resolve_schedule_def("hourly_funnelhouse").default_status.name == status
-        assert defs.resolve_sensor_def("new_landing_files_sensor").default_status.name == status
+        for sensor in ("new_landing_files_sensor", *alerting):
+            assert defs.resolve_sensor_def(sensor).default_status.name == status
+    assert len(alerting) == 4
 
 
 def test_on_spark_the_job_loads_and_builds_and_has_no_serving_copy_export_or_erasure(tmp_path):

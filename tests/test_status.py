@@ -250,4 +250,5 @@ def test_the_json_holds_every_part_of_the_status(built):
     assert status["sources"][0]["expected_hours"] == 2 and status["sources"][1]["expected_hours"] is None
     assert set(status["sizes"]) == {"warehouse", "dbt builds", "serving copy"}
     assert all(size > 0 for size in status["sizes"].values())
-    assert all(set(finding) == {"check", "problem", "action"} for finding in status["findings"])
+    assert all(set(finding) == {"check", "problem", "action", "source"} for finding in status["findings"])
+    assert {finding["source"] for finding in status["findings"]} == PLANTED  # each rejected_share names its table

@@ -7,7 +7,6 @@ rather than left with a UI whose schedule never fires, or a daemon nobody can wa
 """
 
 import contextlib
-import filecmp
 import os
 import shutil
 import signal
@@ -17,6 +16,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+import yaml
 
 from orchestration.project_files import REPO_ROOT
 from orchestration.settings import Settings
@@ -47,13 +48,14 @@ class Child:
 def install_instance_settings(dagster_home: Path) -> str | None:
     """Put the project's dagster.yaml (one run at a time) into DAGSTER_HOME when it holds none.
 
-    One that differs is kept, since a person may have tuned it (storage, retention); the line returned says so."""
+    One with other settings is kept, since a person may have tuned it (storage, retention, telemetry); the line
+    returned says so. Comments do not count."""
     dagster_home.mkdir(parents=True, exist_ok=True)
     installed = dagster_home / INSTANCE_SETTINGS.name
     if not installed.exists():
         shutil.copyfile(INSTANCE_SETTINGS, installed)
-    elif not filecmp.cmp(INSTANCE_SETTINGS, installed, shallow=False):
-        return f"{installed} differs from the project's {INSTANCE_SETTINGS}: kept as it is"
+    elif yaml.safe_load(installed.read_text()) != yaml.safe_load(INSTANCE_SETTINGS.read_text()):
+        return f"{installed} sets other than the project's {INSTANCE_SETTINGS}: kept as it is"
     return None
 
 

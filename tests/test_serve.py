@@ -40,13 +40,12 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _alive(pid: int) -> bool:
-    """Whether the process or any process of its group (the code server, a run, its dbt) is still there."""
-    try:
-        os.killpg(pid, 0)
-    except ProcessLookupError:
-        return Path(f"/proc/{pid}").exists()
-    return True
+def _running(groups: set[int]) -> list[int]:
+    """The processes of those process groups still running: each child of serve leads its own group, with the
+    code server it starts, a run and the run's dbt. A zombie (ended, not reaped yet by its parent) runs no more."""
+    listing = subprocess.run(["ps", "-eo", "pid=,pgid=,stat="], capture_output=True, text=True, check=True).stdout
+    processes = [line.split() for line in listing.splitlines()]
+    return [int(pid) for pid, group, state in processes if int(group) in groups and not state.startswith("Z")]
 
 
 class Served:
@@ -119,9 +118,8 @@ def served(tmp_path_factory):
     finally:
         if service.process.poll() is None:  # the test failed: leave nothing behind
             service.process.kill()
-        for pid in children.values():
-            if _alive(pid):
-                os.killpg(pid, signal.SIGKILL)
+        for pid in _running(set(children.values())):
+            os.kill(pid, signal.SIGKILL)
     return {
         "truth": truth,
         "service": service,
@@ -155,7 +153,7 @@ def test_sigterm_stops_the_daemon_the_web_server_and_what_they_started_and_exits
         service.fail(f"serve exited with {served['status']} after SIGTERM (None: still running after the timeout)")
 
     assert set(served["children"]) == {DAEMON, WEBSERVER}
-    assert [name for name, pid in served["children"].items() if _alive(pid)] == []
+    assert _running(set(served["children"].values())) == []
     assert "SIGTERM received" in service.output()
 
 
@@ -190,7 +188,7 @@ def test_when_one_child_ends_on_its_own_the_other_is_stopped_and_the_service_exi
     webserver = int(re.search(rf"\({WEBSERVER}, pid (\d+)\)", output).group(1))
     assert status == EXIT_CHILD_DIED
     assert re.search(rf"{DAEMON} \(pid \d+\) ended on its own with status 3", output)
-    assert not _alive(webserver)
+    assert _running({webserver}) == []
 
 
 def test_a_sensor_stopped_in_the_ui_of_the_instance_is_named_at_start(tmp_path, monkeypatch, signal_handlers):
@@ -216,10 +214,13 @@ def test_the_project_instance_settings_are_installed_once_and_a_customised_copy_
 
     first = install_instance_settings(home)
     installed = (home / "dagster.yaml").read_text()
+    (home / "dagster.yaml").write_text("# my own comment\n" + installed)
+    commented = install_instance_settings(home)
     (home / "dagster.yaml").write_text(installed + "telemetry:\n  enabled: false\n")
     customised = install_instance_settings(home)
 
     assert first is None
     assert installed == INSTANCE_SETTINGS.read_text()
+    assert commented is None
     assert "kept as it is" in customised
     assert (home / "dagster.yaml").read_text().endswith("enabled: false\n")

@@ -8,7 +8,7 @@ LANDING ?= data/landing
 # Dagster's instance: runs started by `make run` are kept here and show in `make dev` and `make up`.
 DAGSTER_HOME ?= $(CURDIR)/data/dagster
 
-.PHONY: install install-spark run test test-spark lint format bench dev docs dashboard clean
+.PHONY: install install-spark landing-zone run up test test-spark lint format bench dev docs dashboard clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,12 +28,22 @@ $(VENV)/.installed-spark: pyproject.toml uv.lock | $(BIN)/python
 
 install-spark: $(VENV)/.installed-spark
 
-run: install $(DAGSTER_HOME)/dagster.yaml
+# The demo shop, written when there is no landing zone: `make run` and `make up` work on a fresh clone.
+landing-zone: install
 	@if [ ! -d "$${FUNNELHOUSE_LANDING:-$(LANDING)}" ]; then \
 		echo "No landing zone at $${FUNNELHOUSE_LANDING:-$(LANDING)}: generating the demo shop"; \
 		$(BIN)/funnelhouse generate --out "$${FUNNELHOUSE_LANDING:-$(LANDING)}"; \
 	fi
+
+run: landing-zone $(DAGSTER_HOME)/dagster.yaml
 	DAGSTER_HOME=$(DAGSTER_HOME) $(BIN)/funnelhouse run
+
+# The production service in the foreground (README "Run it in production"): the Dagster daemon with the hourly
+# schedule and the landing sensor on, and the Dagster UI on http://$(UP_HOST):$(UP_PORT), until Ctrl-C.
+UP_HOST ?= 127.0.0.1
+UP_PORT ?= 3000
+up: landing-zone
+	DAGSTER_HOME=$(DAGSTER_HOME) $(BIN)/funnelhouse serve --host $(UP_HOST) --port $(UP_PORT)
 
 # Two test processes (pytest-xdist), each taking whole files: a file's module fixtures are built once, and the
 # files with the longest setups start first (tests/conftest.py). The Spark tests are `make test-spark`'s.

@@ -343,6 +343,32 @@ def status(landing: Path | None, db: Path | None, as_json: bool) -> None:
     sys.exit(found.exit_code)
 
 
+@main.command()
+@_landing_option("Landing zone the sensor watches and the runs load")
+@_db_option("DuckDB warehouse file")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address the Dagster UI listens on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=3000, show_default=True, help="Port of the Dagster UI.")
+def serve(landing: Path | None, db: Path | None, host: str, port: int) -> None:
+    """Run Funnelhouse as a service: the Dagster daemon, with the hourly schedule and the landing sensor on and
+    one run at a time, and the Dagster UI, until SIGTERM or Ctrl-C.
+
+    Dagster keeps its runs in DAGSTER_HOME [default: dagster/ beside the warehouse]. Exits 0 after a requested
+    stop, 1 when the daemon or the UI ended on its own (so systemd or Docker restarts the service), 2 when the
+    settings do not allow a start.
+    """
+    from orchestration.loader.salt import SaltError, salt_for
+    from orchestration.service import EXIT_MISCONFIGURED
+    from orchestration.service import serve as run_service
+
+    try:
+        settings = Settings.from_env(landing, db)
+        salt_for(settings.landing_dir)  # every run would fail without it: say so now, not in each run's log
+    except (ValueError, SaltError) as error:
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(EXIT_MISCONFIGURED)
+    sys.exit(run_service(settings, host, port, echo=lambda line: click.echo(line)))
+
+
 def _duckdb_target(command: str, db: Path | None) -> Settings:
     """Settings for backup and restore, which cover the DuckDB target's warehouse file."""
     try:

@@ -8,6 +8,8 @@ from orchestration.jobs import FUNNELHOUSE_JOB, funnelhouse_job, job_run_config
 from orchestration.nothing_new import current_build, readers_build
 from orchestration.resources import WarehouseResource
 
+HOURLY_SCHEDULE_NAME = "hourly_funnelhouse"
+
 # Queued counts as in progress: the queue runs one at a time, so a queued run will pick up the new files.
 _IN_PROGRESS = [
     dg.DagsterRunStatus.QUEUED,
@@ -41,7 +43,7 @@ def scheduled_run_request(
 
 def hourly_schedule(default_status: dg.DefaultScheduleStatus) -> dg.ScheduleDefinition:
     @dg.schedule(
-        name="hourly_funnelhouse",
+        name=HOURLY_SCHEDULE_NAME,
         job=funnelhouse_job,
         cron_schedule="0 * * * *",
         default_status=default_status,

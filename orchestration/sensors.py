@@ -10,6 +10,8 @@ from orchestration.loader.landing_zone import READY, list_landing_zone
 from orchestration.resources import WarehouseResource
 from orchestration.schedules import scheduled_run_request
 
+LANDING_SENSOR_NAME = "new_landing_files_sensor"
+
 
 def landing_fingerprint(landing: Path, settle_seconds: int) -> tuple[str, int]:
     """A digest of the path, size and mtime of every file a run would take now, and their count.
@@ -25,7 +27,7 @@ def landing_fingerprint(landing: Path, settle_seconds: int) -> tuple[str, int]:
 
 def new_landing_files_sensor(default_status: dg.DefaultSensorStatus) -> dg.SensorDefinition:
     @dg.sensor(
-        name="new_landing_files_sensor",
+        name=LANDING_SENSOR_NAME,
         job=funnelhouse_job,
         minimum_interval_seconds=60,
         default_status=default_status,

@@ -37,7 +37,8 @@ def _settings_read_by_the_code() -> set[str]:
 
 
 def _settings_listed() -> list[str]:
-    return re.findall(rf"^#?\s*{_SETTING}=", (DEPLOY / "funnelhouse.env").read_text(), re.MULTILINE)
+    """Each setting's name; a family of settings by its prefix (FUNNELHOUSE_FRESHNESS_HOURS_<TABLE>=)."""
+    return re.findall(rf"^#?\s*{_SETTING}(?:<[A-Z]+>)?=", (DEPLOY / "funnelhouse.env").read_text(), re.MULTILINE)
 
 
 def _unit() -> dict[str, str]:

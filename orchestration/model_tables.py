@@ -37,7 +37,8 @@ class ModelTables(Protocol):
         """The first row of a query, timestamps as UTC instants; None when there is none."""
 
     def query_frame(self, sql: str) -> "pd.DataFrame":
-        """A query's result as pandas, timestamps as UTC instants."""
+        """A query's result as pandas, timestamps as UTC instants, dates as dates: a model that returns a table it
+        kept (a fit) writes it back with the types it had."""
 
     def sql(self, sql: str) -> Any:
         """A query as the engine's own relation, to return as the model's result."""
@@ -74,7 +75,7 @@ class DuckDBTables:
         return self.session.execute(sql).fetchone()
 
     def query_frame(self, sql: str) -> "pd.DataFrame":
-        return self.session.sql(sql).df()
+        return self.session.sql(sql).df(date_as_object=True)
 
     def sql(self, sql: str) -> duckdb.DuckDBPyRelation:
         return self.session.sql(sql)

@@ -17,6 +17,7 @@ from click.testing import CliRunner
 from orchestration.build_settings import plan_build
 from orchestration.cli import main
 from orchestration.generator import generate_landing_zone
+from orchestration.model_changes import BUILT_STATE
 from orchestration.pipeline import PipelineOutcome, run_pipeline
 from orchestration.settings import Settings
 from orchestration.summary import MoneyChecks, RunSummary, format_summary
@@ -57,7 +58,12 @@ def _footprint(settings: Settings) -> dict:
         tables = con.execute("select table_schema, table_name from information_schema.tables order by 1, 2").fetchall()
     return {
         "files": sorted(p.name for p in settings.db_path.parent.iterdir() if p.name != "landing"),
-        "dbt_build_folders": sum(path.is_dir() for path in builds_folder(settings.db_path).iterdir()),
+        # Each run's dbt target folder is named after the run; the last finished build's manifest is kept aside.
+        "dbt_build_folders": sorted(
+            path.name if path.name == BUILT_STATE else "a build's target"
+            for path in builds_folder(settings.db_path).iterdir()
+            if path.is_dir()
+        ),
         "tables": tables,
     }
 
@@ -152,7 +158,7 @@ def test_ten_runs_leave_the_footprint_of_one(operated):
     # From the second run on, the export before the last is kept aside for readers still in it: one, never more.
     assert after_three["files"] == sorted([*after_one["files"], ".export.previous"])
     assert after_three["tables"] == after_one["tables"]
-    assert after_one["dbt_build_folders"] == after_three["dbt_build_folders"] == 1
+    assert after_one["dbt_build_folders"] == after_three["dbt_build_folders"] == ["a build's target", BUILT_STATE]
     assert not [table for _, table in after_one["tables"] if table.endswith(("__dbt_backup", "__dbt_tmp"))]
 
 

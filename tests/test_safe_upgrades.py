@@ -68,7 +68,7 @@ def upgraded(tmp_path_factory) -> Upgrade:
     root = tmp_path_factory.mktemp("upgrade")
     project = _copy_of_project(root / "project")
     shop, landing, db = root / "shop", root / "landing", root / "warehouse.duckdb"
-    generate_landing_zone(shop, days=4, visitors=400, seed=7)
+    generate_landing_zone(shop, days=3, visitors=300, seed=7)
     events = sorted((shop / "events").rglob("*.*"))
     half = len(events) // 2
     _deliver(shop, landing, sorted(shop.rglob("*.csv")) + events[:half])

@@ -223,11 +223,11 @@ def test_the_project_instance_settings_are_installed_once_and_a_customised_copy_
     installed = (home / "dagster.yaml").read_text()
     (home / "dagster.yaml").write_text("# my own comment\n" + installed)
     commented = install_instance_settings(home)
-    (home / "dagster.yaml").write_text(installed + "telemetry:\n  enabled: false\n")
+    (home / "dagster.yaml").write_text(installed + "run_monitoring:\n  enabled: true\n")
     customised = install_instance_settings(home)
 
     assert first is None
     assert installed == INSTANCE_SETTINGS.read_text()
     assert commented is None
     assert "kept as it is" in customised
-    assert (home / "dagster.yaml").read_text().endswith("enabled: false\n")
+    assert (home / "dagster.yaml").read_text().endswith("run_monitoring:\n  enabled: true\n")

@@ -66,7 +66,6 @@ def db(tmp_path: Path) -> Path:
 LONGEST_SETUPS_FIRST = (
     "test_incremental_equals_full_refresh.py",
     "test_operations.py",
-    "test_safe_upgrades.py",
     "test_serve.py",
     "test_extreme_values.py",
     "test_personal_data.py",

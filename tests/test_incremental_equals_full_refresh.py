@@ -1,10 +1,11 @@
-"""Incremental runs over a shop delivered in three parts (the second run failing half-way), then a corrected
-FX rate, then a person forgotten and their events delivered again, equal a full refresh of the same data, row
-for row."""
+"""Incremental runs over a shop delivered in three parts (the second run failing half-way), then a new version
+of the project that changes an incremental model's logic, run with a corrected FX rate, then a person
+forgotten and their events delivered again, equal a full refresh of the same data, row for row."""
 
 import json
 import math
 import os
+import re
 import shutil
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -12,13 +13,15 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from click.testing import CliRunner
 
-from orchestration.cli import main
 from orchestration.erasure import MODEL_SCHEMAS
 from orchestration.generator import generate_landing_zone
+from orchestration.model_changes import BUILT_STATE
 from orchestration.pipeline import run_pipeline
 from orchestration.settings import Settings
+from orchestration.warehouse import builds_folder
+from tests.conftest import query
+from tests.new_version import CHANGED_MODEL, POSITIONS, funnelhouse, install_new_version
 from tests.test_personal_data import text_values
 
 # Every incremental model and every public mart, with the columns that identify a row; compared in full.
@@ -159,18 +162,23 @@ def _their_events_as_sent(db: Path, customer_id: str) -> tuple[list[str], list[s
     return devices, lines
 
 
-def _forget_and_deliver_again(settings: Settings) -> dict:
-    """Land one customer's events again and forget them through the CLI; what it did, for the tests."""
+def _forget_and_deliver_again(settings: Settings, project: Path) -> dict:
+    """Land one customer's events again and forget them through the CLI of `project`; what it did, for the tests."""
     customer_id = _the_person_to_forget(settings.db_path)
     devices, lines = _their_events_as_sent(settings.db_path, customer_id)
     # Sent again before the erasure's own run, which loads the file: the loader must know them as forgotten.
     redelivered = settings.landing_dir / "events" / "redelivered.jsonl"
     redelivered.write_text("".join(line + "\n" for line in lines))
-    result = CliRunner().invoke(
-        main,
-        ["forget", "--user-id", customer_id, "--landing", str(settings.landing_dir), "--db", str(settings.db_path)],
+    output = funnelhouse(
+        project,
+        "forget",
+        "--user-id",
+        customer_id,
+        "--landing",
+        str(settings.landing_dir),
+        "--db",
+        str(settings.db_path),
     )
-    assert result.exit_code == 0, result.output
     with duckdb.connect(str(settings.db_path), read_only=True) as con:
         erasure = con.execute("select events, devices, rows_removed from raw.erasures").fetchall()
         forgotten = con.execute(
@@ -180,7 +188,7 @@ def _forget_and_deliver_again(settings: Settings) -> dict:
         "customer_id": customer_id,
         "devices": devices,
         "events_sent_again": len(lines),
-        "cli_output": result.output,
+        "cli_output": output,
         "erasure": erasure,
         "redelivery": forgotten,
     }
@@ -196,6 +204,8 @@ class Delivered:
     every_table_full: dict[str, list[tuple]]
     forgetting: dict
     settings: Settings
+    upgrade_run: str  # what the first run of the new version printed
+    positions: tuple[int, int]  # new_version.POSITIONS after it
 
 
 @pytest.fixture(scope="module")
@@ -219,19 +229,31 @@ def delivered_in_three_parts(tmp_path_factory) -> Delivered:
         if number == 2:
             # The second run failed after staging: the third must still fold the second part in everywhere.
             _put_back(settings.db_path, BUILT_AFTER_STAGING)
+    # Upgraded: from here on the warehouse runs a new version of the project, without a flag.
+    project = install_new_version(root / "project")
     _correct_fx_rates(landing, truth)
-    outcome = run_pipeline(settings)
-    assert outcome.success, outcome.failures
+    upgrade_run = funnelhouse(project, "run", "--landing", str(landing), "--db", str(settings.db_path))
+    positions = query(settings.db_path, POSITIONS)[0]
     # As delivered: what the generator planted, before anyone is forgotten.
     as_planted = {model: _snapshot(settings.db_path, model, key) for model, key in INCREMENTAL_MODELS.items()}
-    forgetting = _forget_and_deliver_again(settings)
+    forgetting = _forget_and_deliver_again(settings, project)
     incremental = {model: _snapshot(settings.db_path, model, key) for model, key in INCREMENTAL_MODELS.items()}
     every_table = {table: _rows(settings.db_path, table) for table in _model_tables(settings.db_path)}
-    outcome = run_pipeline(settings, full_refresh=True)
-    assert outcome.success, outcome.failures
+    funnelhouse(project, "run", "--landing", str(landing), "--db", str(settings.db_path), "--full-refresh")
     full = {model: _snapshot(settings.db_path, model, key) for model, key in INCREMENTAL_MODELS.items()}
     every_table_full = {table: _rows(settings.db_path, table) for table in _model_tables(settings.db_path)}
-    return Delivered(truth, as_planted, incremental, full, every_table, every_table_full, forgetting, settings)
+    return Delivered(
+        truth,
+        as_planted,
+        incremental,
+        full,
+        every_table,
+        every_table_full,
+        forgetting,
+        settings,
+        upgrade_run,
+        positions,
+    )
 
 
 @pytest.mark.parametrize("model", sorted(INCREMENTAL_MODELS))
@@ -239,6 +261,37 @@ def test_incremental_runs_equal_a_full_refresh(delivered_in_three_parts, model):
     delivered = delivered_in_three_parts
     assert len(delivered.incremental[model]) > 0
     assert delivered.incremental[model] == delivered.full[model]
+
+
+def test_the_upgrade_run_names_the_changed_model_and_the_incremental_models_it_rebuilt_in_full(
+    delivered_in_three_parts,
+):
+    delivered = delivered_in_three_parts
+    manifest = json.loads((builds_folder(delivered.settings.db_path) / BUILT_STATE / "manifest.json").read_text())
+    rebuilt = sorted(_incremental_descendants(manifest, CHANGED_MODEL))
+
+    assert re.search(rf"Changed since build \d+: {CHANGED_MODEL}\.", delivered.upgrade_run)
+    assert f"incremental models rebuilt in full: {', '.join(rebuilt)}." in delivered.upgrade_run
+    assert "stg_events" not in rebuilt  # upstream of the change: stays incremental
+
+
+def test_the_upgrade_reaches_the_rows_of_devices_no_later_delivery_touched(delivered_in_three_parts):
+    with_position, with_old_position = delivered_in_three_parts.positions
+    assert with_position > 1_000
+    assert with_old_position == 0
+
+
+def _incremental_descendants(manifest: dict, model: str) -> set[str]:
+    """The model and every incremental model downstream of it, by a walk of the build's manifest."""
+    nodes = manifest["nodes"]
+    start = next(key for key, node in nodes.items() if node["resource_type"] == "model" and node["name"] == model)
+    reached, frontier = {start}, [start]
+    while frontier:
+        for child in manifest["child_map"][frontier.pop()]:
+            if child not in reached and child.startswith("model."):
+                reached.add(child)
+                frontier.append(child)
+    return {nodes[key]["name"] for key in reached if nodes[key]["config"]["materialized"] == "incremental"}
 
 
 def test_sessions_equal_the_sessions_the_generator_planted(delivered_in_three_parts):

@@ -609,12 +609,15 @@ def _when(instant: datetime) -> str:
 
 
 def _ago(then: datetime, now: datetime) -> str:
+    """How long ago; an event's time comes from a device's clock, which can run ahead of ours."""
     hours = _hours_since(then, now)
-    if abs(hours) < 1:
-        return f"{hours * 60:.0f} min ago"
-    if abs(hours) < 48:
-        return f"{hours:.1f} h ago"
-    return f"{hours / 24:.1f} d ago"
+    when = "ago" if hours >= 0 else "ahead of this clock"
+    hours = abs(hours)
+    if hours < 1:
+        return f"{hours * 60:.0f} min {when}"
+    if hours < 48:
+        return f"{hours:.1f} h {when}"
+    return f"{hours / 24:.1f} d {when}"
 
 
 def _size(size: int | None) -> str:

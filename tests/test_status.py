@@ -9,7 +9,7 @@ import shutil
 import subprocess
 import sys
 import time
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -21,6 +21,7 @@ from orchestration.generator import generate_landing_zone
 from orchestration.loader.load import load_landing_sources
 from orchestration.pipeline import run_pipeline
 from orchestration.settings import Settings
+from orchestration.status import _ago
 from tests.conftest import PINNED_NOW, TEST_SALT, event, write_lines
 
 # What the demo shop plants: every scheduled source's last load has files over the rejected share limit.
@@ -252,3 +253,11 @@ def test_the_json_holds_every_part_of_the_status(built):
     assert all(size > 0 for size in status["sizes"].values())
     assert all(set(finding) == {"check", "problem", "action", "source"} for finding in status["findings"])
     assert {finding["source"] for finding in status["findings"]} == PLANTED  # each rejected_share names its table
+
+
+def test_an_event_from_a_clock_ahead_of_ours_is_ahead_not_minus_hours_ago():
+    now = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+
+    assert _ago(now + timedelta(hours=2), now) == "2.0 h ahead of this clock"
+    assert _ago(now - timedelta(minutes=30), now) == "30 min ago"
+    assert _ago(now - timedelta(days=3), now) == "3.0 d ago"

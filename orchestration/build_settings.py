@@ -16,7 +16,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -155,6 +155,26 @@ def _changes(built: dict[str, Any], now: dict[str, Any]) -> list[str]:
     return [f"{name} {built.get(name)!r} -> {now[name]!r}" for name in now if built.get(name) != now[name]]
 
 
+class _LastBuild(NamedTuple):
+    build_id: int
+    effective_vars: dict[str, Any]
+    seed_sha256: dict[str, str]
+    code_version: str | None  # None for a build recorded before the code version was
+    manifest_sha256: str | None  # None when no manifest of the build was kept
+
+
+def _last_built(con) -> _LastBuild | None:
+    """The last build that finished: what the warehouse's models were built with."""
+    row = con.execute(
+        "select build_id, effective_vars, seed_sha256, code_version, manifest_sha256 from meta.build_settings "
+        "where is_built order by build_id desc limit 1"
+    ).fetchone()
+    if row is None:
+        return None
+    build_id, effective_vars, seed_sha256, version, manifest_sha256 = row
+    return _LastBuild(build_id, json.loads(effective_vars), json.loads(seed_sha256), version, manifest_sha256)
+
+
 def plan_build(
     db_path: Path, overrides: dict[str, Any], *, full_refresh: bool, published_build: int | None = None
 ) -> BuildPlan:
@@ -165,15 +185,12 @@ def plan_build(
     try:
         for ddl in _DDL:
             con.execute(ddl)
-        last_built = con.execute(
-            "select effective_vars, seed_sha256, build_id, code_version, manifest_sha256 from meta.build_settings "
-            "where is_built order by build_id desc limit 1"
-        ).fetchone()
+        last_built = _last_built(con)
         requested = _requested_vars(con, overrides)
         effective = {**project_var_defaults(), **requested}
         seeds = _seed_fingerprints()
         changes = (
-            _changes(_shape(json.loads(last_built[0]), json.loads(last_built[1])), _shape(effective, seeds))
+            _changes(_shape(last_built.effective_vars, last_built.seed_sha256), _shape(effective, seeds))
             if last_built
             else []
         )
@@ -181,12 +198,12 @@ def plan_build(
         if full_refresh and not reason:
             reason = "--full-refresh"
         code_changed_since = None
-        if reason is None and last_built and last_built[3] != code_version():
-            if last_built[4] is not None and last_built[4] == kept_manifest_sha256(db_path):
-                code_changed_since = last_built[2]
+        if reason is None and last_built and last_built.code_version != code_version():
+            if last_built.manifest_sha256 is not None and last_built.manifest_sha256 == kept_manifest_sha256(db_path):
+                code_changed_since = last_built.build_id
             else:
                 reason = (
-                    f"the project changed since build {last_built[2]}, and no manifest of that build is kept to "
+                    f"the project changed since build {last_built.build_id}, and no manifest of that build is kept to "
                     "tell which models changed"
                 )
         if reason is None and (current := _unchanged_since(con, effective, published_build)) is not None:
